@@ -1,0 +1,24 @@
+using Polly.CircuitBreaker;
+
+namespace PollyBreakerExt;
+
+/// <summary>
+/// A breaker seen without its result type: what the state provider, the manual control and the extensions' registry use.
+/// </summary>
+internal interface ICircuitController
+{
+    string BreakerName { get; }
+
+    CircuitState CircuitState { get; }
+
+    CircuitMetrics Metrics { get; }
+
+    /// <summary>Gets the time left until an open circuit lets a probe through; <see langword="null"/> unless open.</summary>
+    TimeSpan? RetryAfter { get; }
+
+    bool IsDisposed { get; }
+
+    Task IsolateAsync(CancellationToken cancellationToken);
+
+    Task CloseAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,220 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace PollyBreakerExt;
+
+/// <summary>
+/// Options of the slow-call circuit breaker.
+/// </summary>
+/// <typeparam name="TResult">The type of result the breaker handles.</typeparam>
+/// <remarks>
+/// The breaker opens when any enabled condition holds after a recorded call: at least <see cref="FailureThreshold"/>
+/// failures in the window; or at least <see cref="MinimumThroughput"/> calls and a failure ratio of at least
+/// <see cref="FailureRatio"/>; or at least <see cref="MinimumThroughput"/> calls and a slow-call ratio of at least
+/// <see cref="SlowCallRatio"/>. Options are validated when the breaker is added to a pipeline.
+/// </remarks>
+public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategyOptions, IValidatableObject
+{
+    internal const int MaxWindowCapacity = 1_000_000;
+    private static readonly TimeSpan MaxDuration = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="SlowCallCircuitBreakerStrategyOptions{TResult}"/> class.
+    /// </summary>
+    public SlowCallCircuitBreakerStrategyOptions() => Name = SlowCallCircuitBreakerConstants.DefaultName;
+
+    /// <summary>
+    /// Gets or sets how the sliding window holds recorded calls. Defaults to <see cref="SlidingWindowType.TimeBased"/>.
+    /// </summary>
+    public SlidingWindowType SlidingWindowType { get; set; } = SlidingWindowType.TimeBased;
+
+    /// <summary>
+    /// Gets or sets the length of a time-based window: a call counts while it completed at most this long ago.
+    /// Defaults to 60 seconds. Allowed: more than zero, at most one day.
+    /// </summary>
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Gets or sets the size of a count-based window: the last this many recorded calls. Defaults to 100.
+    /// Allowed: 1 to 1,000,000.
+    /// </summary>
+    public int SlidingWindowSize { get; set; } = 100;
+
+    /// <summary>
+    /// Gets or sets how many calls the window must hold before a ratio can open the circuit. Defaults to 10.
+    /// It does not apply to <see cref="FailureThreshold"/>.
+    /// </summary>
+    public int MinimumThroughput { get; set; } = 10;
+
+    /// <summary>
+    /// Gets or sets the number of failures in the window that opens the circuit; <see langword="null"/> turns this condition off.
+    /// Defaults to 5. Allowed: 1 to 1,000,000.
+    /// </summary>
+    public int? FailureThreshold { get; set; } = 5;
+
+    /// <summary>
+    /// Gets or sets the failure ratio (failures / calls) that opens the circuit once the window holds
+    /// <see cref="MinimumThroughput"/> calls; <see langword="null"/> turns this condition off. Defaults to <see langword="null"/>.
+    /// Allowed: more than 0, at most 1.
+    /// </summary>
+    public double? FailureRatio { get; set; }
+
+    /// <summary>
+    /// Gets or sets the duration at or above which a call is slow; <see langword="null"/> turns slow-call detection off.
+    /// Defaults to 10 seconds. Allowed: more than zero, at most one day.
+    /// </summary>
+    /// <remarks>The duration is measured with the pipeline's <see cref="TimeProvider"/>, from admission to completion.</remarks>
+    public TimeSpan? SlowCallDurationThreshold { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets or sets the slow-call ratio (slow calls / calls) that opens the circuit once the window holds
+    /// <see cref="MinimumThroughput"/> calls. Defaults to 0.5. Allowed: more than 0, at most 1.
+    /// </summary>
+    public double SlowCallRatio { get; set; } = 0.5;
+
+    /// <summary>
+    /// Gets or sets how long the circuit stays open before a call may probe it. Defaults to 30 seconds.
+    /// Allowed: more than zero, at most one day.
+    /// </summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets a function that chooses each break's duration, overriding <see cref="BreakDuration"/>.
+    /// </summary>
+    /// <remarks>
+    /// It runs outside the breaker's lock when the circuit opens. A negative result is taken as zero, a result beyond
+    /// one day as one day, and a generator that throws falls back to <see cref="BreakDuration"/> (reported through telemetry).
+    /// <see cref="BreakDurationGeneratorArguments.HalfOpenAttempts"/> counts the probes that reopened the circuit since it last closed.
+    /// </remarks>
+    public Func<BreakDurationGeneratorArguments, ValueTask<TimeSpan>>? BreakDurationGenerator { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many fast successful probes close a half-open circuit; it is also how many probes may run at once.
+    /// Defaults to 2. Allowed: 1 to 1,000.
+    /// </summary>
+    public int SuccessThreshold { get; set; } = 2;
+
+    /// <summary>
+    /// Gets or sets the predicate that decides whether an outcome is a failure.
+    /// Defaults to any exception except <see cref="OperationCanceledException"/>.
+    /// </summary>
+    /// <remarks>
+    /// Calls that end in <see cref="OperationCanceledException"/> while the caller's token is cancelled are ignored before
+    /// this predicate runs. If the predicate throws, the call is recorded as a failure and the predicate's exception
+    /// becomes the call's outcome.
+    /// </remarks>
+    [Required]
+    public Func<CircuitBreakerPredicateArguments<TResult>, ValueTask<bool>> ShouldHandle { get; set; } = DefaultShouldHandle<TResult>.Predicate;
+
+    /// <summary>Gets or sets a callback run when the circuit opens or is isolated.</summary>
+    public Func<OnCircuitOpenedArguments<TResult>, ValueTask>? OnOpened { get; set; }
+
+    /// <summary>Gets or sets a callback run when the circuit closes.</summary>
+    public Func<OnCircuitClosedArguments<TResult>, ValueTask>? OnClosed { get; set; }
+
+    /// <summary>Gets or sets a callback run when the circuit becomes half-open.</summary>
+    public Func<OnCircuitHalfOpenedArguments, ValueTask>? OnHalfOpened { get; set; }
+
+    /// <summary>Gets or sets a callback run on every transition, after the state-specific callback, with the reason.</summary>
+    public Func<CircuitStateChangedArguments, ValueTask>? OnStateChanged { get; set; }
+
+    /// <summary>Gets or sets a control that can isolate and close this breaker by hand. One control may drive several breakers.</summary>
+    public SlowCallCircuitBreakerManualControl? ManualControl { get; set; }
+
+    /// <summary>Gets or sets a provider that reads this breaker's state and metrics. A provider serves one breaker.</summary>
+    public SlowCallCircuitBreakerStateProvider? StateProvider { get; set; }
+
+    /// <inheritdoc/>
+    [SuppressMessage("Design", "CA1033:Interface methods should be callable by child types", Justification = "Validation is run by Polly's builder.")]
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+    {
+        var errors = new List<ValidationResult>();
+
+        void Error(string message, params string[] members) => errors.Add(new ValidationResult(message, members));
+
+        if (!Enum.IsDefined(SlidingWindowType))
+        {
+            Error($"SlidingWindowType must be TimeBased or CountBased (was {(int)SlidingWindowType}).", nameof(SlidingWindowType));
+        }
+
+        if (SamplingDuration <= TimeSpan.Zero || SamplingDuration > MaxDuration)
+        {
+            Error($"SamplingDuration must be more than zero and at most one day (was {SamplingDuration}).", nameof(SamplingDuration));
+        }
+
+        if (SlidingWindowSize is < 1 or > MaxWindowCapacity)
+        {
+            Error($"SlidingWindowSize must be between 1 and {MaxWindowCapacity} (was {SlidingWindowSize}).", nameof(SlidingWindowSize));
+        }
+
+        if (MinimumThroughput < 1)
+        {
+            Error($"MinimumThroughput must be at least 1 (was {MinimumThroughput}).", nameof(MinimumThroughput));
+        }
+
+        if (FailureThreshold is < 1 or > MaxWindowCapacity)
+        {
+            Error($"FailureThreshold must be null or between 1 and {MaxWindowCapacity} (was {FailureThreshold}).", nameof(FailureThreshold));
+        }
+
+        if (FailureRatio is { } ratio && !IsValidRatio(ratio))
+        {
+            Error($"FailureRatio must be null or more than 0 and at most 1 (was {ratio}).", nameof(FailureRatio));
+        }
+
+        if (SlowCallDurationThreshold is { } slow && (slow <= TimeSpan.Zero || slow > MaxDuration))
+        {
+            Error($"SlowCallDurationThreshold must be null or more than zero and at most one day (was {slow}).", nameof(SlowCallDurationThreshold));
+        }
+
+        if (!IsValidRatio(SlowCallRatio))
+        {
+            Error($"SlowCallRatio must be more than 0 and at most 1 (was {SlowCallRatio}).", nameof(SlowCallRatio));
+        }
+
+        if (BreakDuration <= TimeSpan.Zero || BreakDuration > MaxDuration)
+        {
+            Error($"BreakDuration must be more than zero and at most one day (was {BreakDuration}).", nameof(BreakDuration));
+        }
+
+        if (SuccessThreshold is < 1 or > 1000)
+        {
+            Error($"SuccessThreshold must be between 1 and 1000 (was {SuccessThreshold}).", nameof(SuccessThreshold));
+        }
+
+        if (FailureThreshold is null && FailureRatio is null && SlowCallDurationThreshold is null)
+        {
+            Error(
+                "No trip condition is enabled: set FailureThreshold, FailureRatio or SlowCallDurationThreshold.",
+                nameof(FailureThreshold),
+                nameof(FailureRatio),
+                nameof(SlowCallDurationThreshold));
+        }
+
+        if (SlidingWindowType == SlidingWindowType.CountBased)
+        {
+            if (MinimumThroughput > SlidingWindowSize)
+            {
+                Error(
+                    $"MinimumThroughput ({MinimumThroughput}) must not exceed SlidingWindowSize ({SlidingWindowSize}) with a count-based window: the window could never hold enough calls.",
+                    nameof(MinimumThroughput),
+                    nameof(SlidingWindowSize));
+            }
+
+            if (FailureThreshold > SlidingWindowSize)
+            {
+                Error(
+                    $"FailureThreshold ({FailureThreshold}) must not exceed SlidingWindowSize ({SlidingWindowSize}) with a count-based window: the window could never hold enough failures.",
+                    nameof(FailureThreshold),
+                    nameof(SlidingWindowSize));
+            }
+        }
+
+        return errors;
+    }
+
+    // Written so that NaN fails.
+    private static bool IsValidRatio(double ratio) => ratio > 0 && ratio <= 1;
+}
