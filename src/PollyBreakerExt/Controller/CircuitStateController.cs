@@ -86,6 +86,12 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
 
     public CircuitEventDispatcher<T> Events { get; }
 
+    public event Action<CircuitStateChangedArguments>? StateChanged
+    {
+        add => Events.StateChanged += value;
+        remove => Events.StateChanged -= value;
+    }
+
     public CircuitState CircuitState => _state;
 
     public CircuitMetrics Metrics

@@ -18,6 +18,9 @@ internal interface ICircuitController
 
     bool IsDisposed { get; }
 
+    /// <summary>Raised after each transition's callbacks have run, in transition order, outside the breaker's lock.</summary>
+    event Action<CircuitStateChangedArguments>? StateChanged;
+
     Task IsolateAsync(CancellationToken cancellationToken);
 
     Task CloseAsync(CancellationToken cancellationToken);
