@@ -3,7 +3,7 @@ using PollyBreakerExt;
 namespace PollyBreakerExt.Tests.Utils;
 
 /// <summary>
-/// A generic pipeline holding one slow-call breaker on a fake clock, with the transitions it reported.
+/// A generic pipeline holding one slow-call breaker on a fake clock, with the transitions and telemetry it reported.
 /// </summary>
 internal sealed class Breaker
 {
@@ -26,12 +26,14 @@ internal sealed class Breaker
             }
         };
 
-        Pipeline = new ResiliencePipelineBuilder<int> { TimeProvider = Time }
+        Pipeline = new ResiliencePipelineBuilder<int> { TimeProvider = Time, TelemetryListener = Telemetry, Name = "test-pipeline" }
             .AddSlowCallCircuitBreaker(options)
             .Build();
     }
 
     public FakeTimeProvider Time { get; }
+
+    public RecordingTelemetryListener Telemetry { get; } = new();
 
     public SlowCallCircuitBreakerStrategyOptions<int> Options { get; }
 
@@ -49,20 +51,20 @@ internal sealed class Breaker
 
     /// <summary>Runs one call that takes <paramref name="duration"/> on the fake clock.</summary>
     public Outcome<int> Run(TimeSpan duration, bool fail)
+        => RunAsync(_ =>
+        {
+            Time.Advance(duration);
+            return fail
+                ? Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("boom"))
+                : Outcome.FromResultAsValueTask(42);
+        }).AsTask().GetAwaiter().GetResult();
+
+    public async ValueTask<Outcome<int>> RunAsync(Func<ResilienceContext, ValueTask<Outcome<int>>> callback, CancellationToken cancellationToken = default)
     {
-        var context = ResilienceContextPool.Shared.Get();
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
-            return Pipeline.ExecuteOutcomeAsync(
-                (_, _) =>
-                {
-                    Time.Advance(duration);
-                    return fail
-                        ? Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("boom"))
-                        : Outcome.FromResultAsValueTask(42);
-                },
-                context,
-                0).AsTask().GetAwaiter().GetResult();
+            return await Pipeline.ExecuteOutcomeAsync((ctx, cb) => cb(ctx), context, callback);
         }
         finally
         {
@@ -72,6 +74,39 @@ internal sealed class Breaker
 
     public void Advance(TimeSpan by) => Time.Advance(by);
 
-    public IEnumerable<(CircuitState From, CircuitState To, CircuitTransitionReason Reason)> TransitionSummary()
-        => Transitions.Select(t => (t.PreviousState, t.NewState, t.Reason));
+    public void AdvanceTicks(long ticks) => Time.Advance(TimeSpan.FromTicks(ticks));
+
+    public List<(CircuitState From, CircuitState To, CircuitTransitionReason Reason)> TransitionSummary()
+    {
+        lock (Transitions)
+        {
+            return Transitions.Select(t => (t.PreviousState, t.NewState, t.Reason)).ToList();
+        }
+    }
+
+    /// <summary>Options with every trip condition off but the ones a test turns on.</summary>
+    public static SlowCallCircuitBreakerStrategyOptions<int> NewOptions(
+        int? failureThreshold = null,
+        double? failureRatio = null,
+        TimeSpan? slowCallDurationThreshold = null,
+        double slowCallRatio = 0.5,
+        int minimumThroughput = 10,
+        SlidingWindowType windowType = SlidingWindowType.TimeBased,
+        int slidingWindowSize = 100,
+        TimeSpan? samplingDuration = null,
+        TimeSpan? breakDuration = null,
+        int successThreshold = 2)
+        => new()
+        {
+            FailureThreshold = failureThreshold,
+            FailureRatio = failureRatio,
+            SlowCallDurationThreshold = slowCallDurationThreshold,
+            SlowCallRatio = slowCallRatio,
+            MinimumThroughput = minimumThroughput,
+            SlidingWindowType = windowType,
+            SlidingWindowSize = slidingWindowSize,
+            SamplingDuration = samplingDuration ?? TimeSpan.FromSeconds(60),
+            BreakDuration = breakDuration ?? TimeSpan.FromSeconds(30),
+            SuccessThreshold = successThreshold,
+        };
 }
