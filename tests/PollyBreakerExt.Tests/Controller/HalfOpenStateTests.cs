@@ -1,0 +1,221 @@
+using PollyBreakerExt.Tests.Utils;
+using static PollyBreakerExt.Tests.Utils.Breaker;
+
+namespace PollyBreakerExt.Tests.Controller;
+
+/// <summary>Semantics rule 4: half-open admits at most SuccessThreshold probes and needs SuccessThreshold fast successes.</summary>
+public class HalfOpenStateTests
+{
+    private static readonly TimeSpan Break = TimeSpan.FromSeconds(30);
+
+    private static Breaker HalfOpenReady(int successThreshold, TimeSpan? slowThreshold = null)
+    {
+        var breaker = new Breaker(NewOptions(failureThreshold: 1, successThreshold: successThreshold, breakDuration: Break, slowCallDurationThreshold: slowThreshold, minimumThroughput: 1000));
+        breaker.Fail();
+        breaker.Advance(Break);
+        return breaker;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void Closes_after_SuccessThreshold_successful_probes(int successThreshold)
+    {
+        var breaker = HalfOpenReady(successThreshold);
+
+        for (var i = 0; i < successThreshold - 1; i++)
+        {
+            breaker.Succeed();
+            Assert.Equal(CircuitState.HalfOpen, breaker.State);
+        }
+
+        breaker.Succeed();
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal(
+            (CircuitState.HalfOpen, CircuitState.Closed, CircuitTransitionReason.HalfOpenSucceeded),
+            breaker.TransitionSummary()[^1]);
+    }
+
+    [Fact]
+    public void Closing_clears_the_window()
+    {
+        var breaker = HalfOpenReady(1);
+
+        breaker.Succeed();
+
+        Assert.Equal(default, breaker.Metrics);
+    }
+
+    [Fact]
+    public void A_failed_probe_reopens_for_a_new_break()
+    {
+        var breaker = HalfOpenReady(3);
+        breaker.Succeed();
+
+        breaker.Fail();
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        var reopened = breaker.Transitions[^1];
+        Assert.Equal((CircuitState.HalfOpen, CircuitState.Open, CircuitTransitionReason.HalfOpenProbeFailed), (reopened.PreviousState, reopened.NewState, reopened.Reason));
+        Assert.Equal(Break, reopened.BreakDuration);
+        Assert.Equal(Break, Assert.IsType<BrokenCircuitException>(breaker.Succeed().Exception).RetryAfter);
+    }
+
+    [Fact]
+    public void A_slow_successful_probe_reopens()
+    {
+        var breaker = HalfOpenReady(2, slowThreshold: TimeSpan.FromSeconds(1));
+
+        breaker.Succeed(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal(CircuitTransitionReason.HalfOpenProbeSlow, breaker.Transitions[^1].Reason);
+    }
+
+    [Fact]
+    public void A_slow_failed_probe_is_reported_as_failed()
+    {
+        var breaker = HalfOpenReady(2, slowThreshold: TimeSpan.FromSeconds(1));
+
+        breaker.Fail(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(CircuitTransitionReason.HalfOpenProbeFailed, breaker.Transitions[^1].Reason);
+    }
+
+    [Fact]
+    public void Successes_before_a_failed_probe_do_not_carry_over()
+    {
+        var breaker = HalfOpenReady(2);
+        breaker.Succeed();
+        breaker.Fail();
+        breaker.Advance(Break);
+
+        breaker.Succeed();
+
+        Assert.Equal(CircuitState.HalfOpen, breaker.State);
+        breaker.Succeed();
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public async Task At_most_SuccessThreshold_probes_run_at_once()
+    {
+        var breaker = HalfOpenReady(2);
+        var release = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var first = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(release.Task)).AsTask();
+        var second = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(release.Task)).AsTask();
+        var third = await breaker.RunAsync(_ => Outcome.FromResultAsValueTask(3));
+
+        var rejection = Assert.IsType<BrokenCircuitException>(third.Exception);
+        Assert.Contains("half-open", rejection.Message, StringComparison.Ordinal);
+        Assert.Equal(CircuitState.HalfOpen, breaker.State);
+
+        release.SetResult(Outcome.FromResult(1));
+        await Task.WhenAll(first, second);
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public async Task A_finished_probe_frees_its_slot_for_the_next()
+    {
+        var breaker = HalfOpenReady(2);
+        var hang = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hung = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(hang.Task)).AsTask();
+
+        Assert.Equal(42, breaker.Succeed().Result); // second slot: finishes, one success
+        Assert.Equal(42, breaker.Succeed().Result); // its slot is free again: second success closes
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        hang.SetResult(Outcome.FromResult(0));
+        await hung;
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public async Task Probes_that_never_finish_stop_blocking_after_a_break_duration()
+    {
+        var breaker = HalfOpenReady(1);
+        var hang = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hung = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(hang.Task)).AsTask();
+
+        Assert.IsType<BrokenCircuitException>(breaker.Succeed().Exception);
+        breaker.Advance(Break - TimeSpan.FromTicks(1));
+        Assert.IsType<BrokenCircuitException>(breaker.Succeed().Exception);
+
+        breaker.AdvanceTicks(1);
+        Assert.Equal(42, breaker.Succeed().Result);
+        Assert.Equal(CircuitState.Closed, breaker.State);
+
+        // The stale probe finishing late, even as a failure, does not move the circuit.
+        hang.SetResult(Outcome.FromException<int>(new InvalidOperationException()));
+        await hung;
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public async Task The_rejection_while_probes_run_says_when_they_stop_counting()
+    {
+        var breaker = HalfOpenReady(1);
+        var hang = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hung = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(hang.Task)).AsTask();
+        breaker.Advance(TimeSpan.FromSeconds(10));
+
+        var exception = Assert.IsType<BrokenCircuitException>(breaker.Succeed().Exception);
+
+        Assert.Equal(TimeSpan.FromSeconds(20), exception.RetryAfter);
+        hang.SetResult(Outcome.FromResult(1));
+        await hung;
+    }
+
+    [Fact]
+    public async Task A_cancelled_probe_releases_its_permit_without_deciding()
+    {
+        var breaker = HalfOpenReady(1);
+        using var cts = new CancellationTokenSource();
+
+        await breaker.RunAsync(
+            ctx =>
+            {
+                cts.Cancel();
+                return Outcome.FromExceptionAsValueTask<int>(new OperationCanceledException(ctx.CancellationToken));
+            },
+            cts.Token);
+
+        Assert.Equal(CircuitState.HalfOpen, breaker.State);
+        Assert.Equal(42, breaker.Succeed().Result);
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public void Half_open_transition_is_reported_once_per_episode()
+    {
+        var breaker = HalfOpenReady(3);
+
+        breaker.Succeed();
+        breaker.Succeed();
+        breaker.Succeed();
+
+        Assert.Equal(
+            [
+                (CircuitState.Closed, CircuitState.Open, CircuitTransitionReason.FailureThreshold),
+                (CircuitState.Open, CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed),
+                (CircuitState.HalfOpen, CircuitState.Closed, CircuitTransitionReason.HalfOpenSucceeded),
+            ],
+            breaker.TransitionSummary());
+    }
+
+    [Fact]
+    public void After_closing_the_breaker_judges_a_fresh_window()
+    {
+        var breaker = HalfOpenReady(1);
+        breaker.Succeed();
+
+        breaker.Fail();
+
+        Assert.Equal(CircuitState.Open, breaker.State); // threshold 1: a single new failure trips again
+        Assert.Equal(new CircuitMetrics(1, 1, 0, 1, 0), breaker.Metrics);
+    }
+}
