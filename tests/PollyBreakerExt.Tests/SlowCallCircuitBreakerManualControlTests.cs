@@ -1,0 +1,175 @@
+using PollyBreakerExt.Tests.Utils;
+using static PollyBreakerExt.Tests.Utils.Breaker;
+
+namespace PollyBreakerExt.Tests;
+
+/// <summary>Semantics rule 5: isolate until closed by hand; closing clears the window.</summary>
+public class SlowCallCircuitBreakerManualControlTests
+{
+    private static Breaker WithControl(SlowCallCircuitBreakerManualControl control, int failureThreshold = 3)
+    {
+        var options = NewOptions(failureThreshold: failureThreshold);
+        options.ManualControl = control;
+        return new Breaker(options);
+    }
+
+    [Fact]
+    public async Task Isolate_rejects_every_call_with_IsolatedCircuitException()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        var breaker = WithControl(control);
+
+        await control.IsolateAsync();
+
+        Assert.Equal(CircuitState.Isolated, breaker.State);
+        var exception = Assert.IsType<IsolatedCircuitException>(breaker.Succeed().Exception);
+        Assert.Contains("isolated", exception.Message, StringComparison.Ordinal);
+        breaker.Advance(TimeSpan.FromDays(2));
+        Assert.IsType<IsolatedCircuitException>(breaker.Succeed().Exception);
+    }
+
+    [Fact]
+    public async Task Isolate_reports_a_manual_opening()
+    {
+        var opened = new List<OnCircuitOpenedArguments<int>>();
+        var control = new SlowCallCircuitBreakerManualControl();
+        var options = NewOptions(failureThreshold: 3);
+        options.ManualControl = control;
+        options.OnOpened = args =>
+        {
+            opened.Add(args);
+            return default;
+        };
+        var breaker = new Breaker(options);
+
+        await control.IsolateAsync();
+
+        Assert.True(Assert.Single(opened).IsManual);
+        var change = Assert.Single(breaker.Transitions);
+        Assert.Equal((CircuitState.Closed, CircuitState.Isolated, CircuitTransitionReason.Manual), (change.PreviousState, change.NewState, change.Reason));
+        Assert.Null(change.BreakDuration);
+    }
+
+    [Fact]
+    public async Task Isolating_twice_reports_once()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        var breaker = WithControl(control);
+
+        await control.IsolateAsync();
+        await control.IsolateAsync();
+
+        Assert.Single(breaker.Transitions);
+    }
+
+    [Fact]
+    public async Task Close_closes_an_isolated_circuit_and_clears_the_window()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        var breaker = WithControl(control);
+        breaker.Fail();
+        breaker.Fail();
+        await control.IsolateAsync();
+
+        await control.CloseAsync();
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal(default, breaker.Metrics);
+        breaker.Fail();
+        breaker.Fail();
+        Assert.Equal(CircuitState.Closed, breaker.State); // the two earlier failures are forgotten
+        Assert.Equal(CircuitTransitionReason.Manual, breaker.Transitions[^1].Reason);
+    }
+
+    [Fact]
+    public async Task Close_closes_an_open_circuit_before_its_break_ends()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        var breaker = WithControl(control, failureThreshold: 1);
+        breaker.Fail();
+
+        await control.CloseAsync();
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal(42, breaker.Succeed().Result);
+    }
+
+    [Fact]
+    public async Task Close_on_a_closed_circuit_clears_its_window_without_a_transition()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        var breaker = WithControl(control);
+        breaker.Fail();
+
+        await control.CloseAsync();
+
+        Assert.Empty(breaker.Transitions);
+        Assert.Equal(default, breaker.Metrics);
+    }
+
+    [Fact]
+    public async Task One_control_drives_several_breakers()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        var first = WithControl(control);
+        var second = WithControl(control);
+
+        await control.IsolateAsync();
+        Assert.Equal(CircuitState.Isolated, first.State);
+        Assert.Equal(CircuitState.Isolated, second.State);
+
+        await control.CloseAsync();
+        Assert.Equal(CircuitState.Closed, first.State);
+        Assert.Equal(CircuitState.Closed, second.State);
+    }
+
+    [Fact]
+    public void A_control_created_isolated_isolates_breakers_from_the_start()
+    {
+        var breaker = WithControl(new SlowCallCircuitBreakerManualControl(isIsolated: true));
+
+        Assert.Equal(CircuitState.Isolated, breaker.State);
+        Assert.IsType<IsolatedCircuitException>(breaker.Succeed().Exception);
+    }
+
+    [Fact]
+    public async Task A_breaker_built_after_isolation_starts_isolated()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        await control.IsolateAsync();
+
+        var breaker = WithControl(control);
+
+        Assert.Equal(CircuitState.Isolated, breaker.State);
+    }
+
+    [Fact]
+    public async Task A_control_without_breakers_does_nothing()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+
+        await control.IsolateAsync();
+        await control.CloseAsync();
+
+        Assert.NotNull(control);
+    }
+
+    [Fact]
+    public async Task Probes_in_flight_when_isolated_do_not_close_the_circuit()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        var options = NewOptions(failureThreshold: 1, successThreshold: 1);
+        options.ManualControl = control;
+        var breaker = new Breaker(options);
+        breaker.Fail();
+        breaker.Advance(TimeSpan.FromSeconds(30));
+        var release = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var probe = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(release.Task)).AsTask();
+
+        await control.IsolateAsync();
+        release.SetResult(Outcome.FromResult(1));
+        await probe;
+
+        Assert.Equal(CircuitState.Isolated, breaker.State);
+    }
+}
