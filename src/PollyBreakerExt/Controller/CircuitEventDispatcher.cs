@@ -13,7 +13,8 @@ namespace PollyBreakerExt;
 /// <remarks>
 /// Transitions are queued under the breaker's lock. Whoever caused one then takes the gate and drains the queue, so by
 /// the time it gets the gate its own transition has run, by itself or by the drainer before it. A callback that causes
-/// another transition (say, by calling the pipeline) drains inline instead of waiting for the gate it already holds.
+/// another transition (say, by isolating the breaker) does not wait for the gate it already holds: its transition runs
+/// right after the current one's callbacks, by the same drainer, so the order holds and nothing deadlocks.
 /// </remarks>
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The gate never creates a wait handle; nothing to dispose.")]
 internal sealed class CircuitEventDispatcher<T>
@@ -47,19 +48,24 @@ internal sealed class CircuitEventDispatcher<T>
 
     /// <summary>Runs every queued transition; completes once those queued before the call have run.</summary>
     public ValueTask DispatchAsync(ResilienceContext context)
-        => ReferenceEquals(DrainingDispatcher.Value, this) ? DrainAsync(context) : DrainUnderGateAsync(context);
+        => ReferenceEquals(DrainingDispatcher.Value, this) && _gate.CurrentCount == 0 ? default : DrainUnderGateAsync(context);
 
     private async ValueTask DrainUnderGateAsync(ResilienceContext context)
     {
-        await _gate.WaitAsync().ConfigureAwait(context.ContinueOnCapturedContext);
-        try
+        // Re-checked after release: a transition queued by a callback just as its drainer finished is not left behind.
+        do
         {
-            await DrainAsync(context).ConfigureAwait(context.ContinueOnCapturedContext);
+            await _gate.WaitAsync().ConfigureAwait(context.ContinueOnCapturedContext);
+            try
+            {
+                await DrainAsync(context).ConfigureAwait(context.ContinueOnCapturedContext);
+            }
+            finally
+            {
+                _gate.Release();
+            }
         }
-        finally
-        {
-            _gate.Release();
-        }
+        while (!_pending.IsEmpty);
     }
 
     private async ValueTask DrainAsync(ResilienceContext context)
