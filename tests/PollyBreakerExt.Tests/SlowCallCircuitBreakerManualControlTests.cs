@@ -172,4 +172,29 @@ public class SlowCallCircuitBreakerManualControlTests
 
         Assert.Equal(CircuitState.Isolated, breaker.State);
     }
+
+    [Fact]
+    public async Task Closing_by_hand_while_a_break_duration_is_being_generated_cancels_that_opening()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        var generatorStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var generatorRelease = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = NewOptions(failureThreshold: 1);
+        options.ManualControl = control;
+        options.BreakDurationGenerator = _ =>
+        {
+            generatorStarted.SetResult();
+            return new ValueTask<TimeSpan>(generatorRelease.Task);
+        };
+        var breaker = new Breaker(options);
+
+        var failing = breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException())).AsTask();
+        await generatorStarted.Task;
+        await control.CloseAsync();
+        generatorRelease.SetResult(TimeSpan.FromSeconds(5));
+        await failing;
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Empty(breaker.Transitions);
+    }
 }

@@ -556,6 +556,12 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
         {
             Transition_NeedsLock(CircuitState.Closed, reason, null, outcome, context);
         }
+        else
+        {
+            // A manual close of a closed circuit still cancels an opening whose generator is running: its window is gone.
+            _openingPending = false;
+            _epoch++;
+        }
     }
 
     private void Transition_NeedsLock(CircuitState newState, CircuitTransitionReason reason, TimeSpan? breakDuration, Outcome<T> outcome, ResilienceContext context)
