@@ -205,6 +205,31 @@ public sealed class SlowCallCircuitBreakerRegistryTests : IAsyncLifetime
         Assert.Empty(registry.GetLive());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Lists_a_breaker_once_when_an_unused_twin_with_the_same_names_exists(bool twinBuiltFirst)
+    {
+        // Polly's registry can build a pipeline twice when two callers race for it, and drop one undisposed.
+        var registry = new SlowCallCircuitBreakerRegistry();
+        var telemetry = new TelemetryOptions();
+        telemetry.TelemetryListeners.Add(registry.Listener);
+        ResiliencePipeline Build() => new ResiliencePipelineBuilder { Name = "orders" }
+            .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions { FailureThreshold = 1 })
+            .ConfigureTelemetry(telemetry)
+            .Build();
+        var twin = twinBuiltFirst ? Build() : null;
+        var used = Build();
+        twin ??= Build();
+
+        Fail(used);
+
+        var listed = Assert.Single(registry.GetBreakers());
+        Assert.Equal(CircuitState.Open, listed.State);
+        Assert.Equal(2, registry.GetLive().Length);
+        GC.KeepAlive(twin);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void BuildAndDropPipeline(TelemetryOptions telemetry, SlowCallCircuitBreakerRegistry registry)
     {
