@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Polly.Registry;
 using Polly.Telemetry;
 
@@ -70,6 +71,21 @@ public sealed class SlowCallCircuitBreakerRegistryTests : IAsyncLifetime
         Assert.Equal(CircuitState.Open, breaker.State);
         Assert.Equal(new CircuitMetrics(Calls: 3, Failures: 2, SlowCalls: 0, FailureRatio: 2.0 / 3, SlowCallRatio: 0), breaker.Metrics);
         Assert.Equal(TimeSpan.FromSeconds(20), breaker.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Snapshots_serialize_to_json_with_the_state_by_name()
+    {
+        await using var services = TestServices.Build(_time, services => services.AddResiliencePipeline("orders", builder => builder
+            .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions { FailureThreshold = 1 })));
+        var pipeline = services.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
+        Fail(pipeline);
+
+        var json = JsonSerializer.Serialize(services.GetRequiredService<SlowCallCircuitBreakerRegistry>().GetBreakers(), JsonSerializerOptions.Web);
+
+        Assert.Equal(
+            """[{"pipelineName":"orders","pipelineInstanceName":null,"strategyName":"SlowCallCircuitBreaker","state":"Open","metrics":{"calls":1,"failures":1,"slowCalls":0,"failureRatio":1,"slowCallRatio":0},"retryAfter":"00:00:30"}]""",
+            json);
     }
 
     [Fact]
