@@ -229,6 +229,41 @@ public sealed class ConfigurationTests : IAsyncLifetime
         Assert.Equal(4, _server.Requests);
     }
 
+    [Fact]
+    public async Task A_reload_to_invalid_configuration_is_refused_with_the_key_and_the_running_breaker_stays()
+    {
+        _server.RespondWith(500);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Payments:CircuitBreaker:FailureThreshold"] = "1",
+                ["Payments:Retry:MaxRetryAttempts"] = "1",
+                ["Payments:Retry:Delay"] = "00:00:00",
+            })
+            .Build();
+        await using var services = TestServices.Build(_time, services => services
+            .AddHttpClient("payments", client => client.BaseAddress = _server.BaseAddress)
+            .AddSlowCallResilienceHandler(configuration.GetSection("Payments")));
+        var client = services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+        using (await client.GetAsync("/"))
+        {
+        }
+
+        configuration["Payments:CircuitBreaker:SlowCallRatio"] = "2";
+        var error = Record.Exception(configuration.Reload);
+
+        // The options monitor throws from the reload, so Polly never hears of the change and keeps the running pipeline.
+        var invalid = Assert.IsType<OptionsValidationException>(Assert.IsType<AggregateException>(error).InnerException);
+        Assert.Contains("Invalid configuration at 'Payments:CircuitBreaker:SlowCallRatio'", invalid.Message, StringComparison.Ordinal);
+        Assert.Equal(CircuitState.Open, services.Breaker("payments-slowcall").State);
+        await Assert.ThrowsAsync<BrokenCircuitException>(() => client.GetAsync("/"));
+
+        // A later valid change still reloads.
+        configuration["Payments:CircuitBreaker:SlowCallRatio"] = "0.5";
+        configuration.Reload();
+        Assert.Equal(CircuitState.Closed, services.Breaker("payments-slowcall").State);
+    }
+
     private static void Fail(ResiliencePipeline pipeline)
         => Assert.Throws<InvalidOperationException>(() => pipeline.Execute(static () => throw new InvalidOperationException("upstream failed")));
 
