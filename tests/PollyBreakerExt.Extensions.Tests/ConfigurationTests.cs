@@ -264,6 +264,67 @@ public sealed class ConfigurationTests : IAsyncLifetime
         Assert.Equal(CircuitState.Closed, services.Breaker("payments-slowcall").State);
     }
 
+    [Fact]
+    public async Task Validated_DI_pipeline_options_refuse_an_invalid_reload_and_keep_following_changes()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Orders:Breaker:FailureThreshold"] = "1" })
+            .Build();
+        await using var services = TestServices.Build(_time, services =>
+        {
+            services.AddOptions<SlowCallCircuitBreakerStrategyOptions>("orders")
+                .Bind(configuration.GetSection("Orders:Breaker"))
+                .ValidateDataAnnotations()
+                .ValidateOnStart();
+            services.AddResiliencePipeline("orders", (builder, context) =>
+            {
+                context.EnableReloads<SlowCallCircuitBreakerStrategyOptions>("orders");
+                builder.AddSlowCallCircuitBreaker(context.GetOptions<SlowCallCircuitBreakerStrategyOptions>("orders"));
+            });
+        });
+        var pipeline = services.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
+        Fail(pipeline);
+
+        // The data-annotation validator runs the breaker's own rules, so the options monitor refuses the change.
+        configuration["Orders:Breaker:SlowCallRatio"] = "2";
+        var error = Record.Exception(configuration.Reload);
+
+        var invalid = Assert.IsType<OptionsValidationException>(Assert.IsType<AggregateException>(error).InnerException);
+        Assert.Contains("SlowCallRatio must be more than 0 and at most 1 (was 2)", invalid.Message, StringComparison.Ordinal);
+        Assert.Equal(CircuitState.Open, services.Breaker("orders").State);
+
+        configuration["Orders:Breaker:SlowCallRatio"] = "0.5";
+        configuration.Reload();
+
+        Assert.Equal(CircuitState.Closed, services.Breaker("orders").State);
+    }
+
+    [Fact]
+    public async Task Unvalidated_DI_pipeline_options_with_an_invalid_reload_keep_the_running_breaker_and_stop_following_changes()
+    {
+        // Polly's own behaviour, pinned here because docs/integration.md describes it.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Orders:Breaker:FailureThreshold"] = "1" })
+            .Build();
+        await using var services = TestServices.Build(_time, services => services
+            .Configure<SlowCallCircuitBreakerStrategyOptions>("orders", configuration.GetSection("Orders:Breaker"))
+            .AddResiliencePipeline("orders", (builder, context) =>
+            {
+                context.EnableReloads<SlowCallCircuitBreakerStrategyOptions>("orders");
+                builder.AddSlowCallCircuitBreaker(context.GetOptions<SlowCallCircuitBreakerStrategyOptions>("orders"));
+            }));
+        var pipeline = services.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
+        Fail(pipeline);
+
+        configuration["Orders:Breaker:SlowCallRatio"] = "2";
+        configuration.Reload();
+        configuration["Orders:Breaker:SlowCallRatio"] = "0.5";
+        configuration.Reload();
+
+        Assert.Equal(CircuitState.Open, services.Breaker("orders").State);
+        Assert.Throws<BrokenCircuitException>(() => pipeline.Execute(() => { }));
+    }
+
     private static void Fail(ResiliencePipeline pipeline)
         => Assert.Throws<InvalidOperationException>(() => pipeline.Execute(static () => throw new InvalidOperationException("upstream failed")));
 

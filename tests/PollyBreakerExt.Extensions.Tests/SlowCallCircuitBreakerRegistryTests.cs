@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Polly.Registry;
 using Polly.Telemetry;
 
@@ -157,6 +158,30 @@ public sealed class SlowCallCircuitBreakerRegistryTests : IAsyncLifetime
         Assert.Equal(1, await registry.CloseAsync("payments-slowcall"));
         using var response = await client.GetAsync(_server.BaseAddress);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_isolation_survives_a_configuration_reload()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Orders:Breaker:FailureThreshold"] = "1" })
+            .Build();
+        await using var services = TestServices.Build(_time, services => services
+            .Configure<SlowCallCircuitBreakerStrategyOptions>("orders", configuration.GetSection("Orders:Breaker"))
+            .AddResiliencePipeline("orders", (builder, context) =>
+            {
+                context.EnableReloads<SlowCallCircuitBreakerStrategyOptions>("orders");
+                builder.AddSlowCallCircuitBreaker(context.GetOptions<SlowCallCircuitBreakerStrategyOptions>("orders"));
+            }));
+        var registry = services.GetRequiredService<SlowCallCircuitBreakerRegistry>();
+        var pipeline = services.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
+        Assert.Equal(1, await registry.IsolateAsync("orders"));
+
+        configuration["Orders:Breaker:FailureThreshold"] = "2";
+        configuration.Reload();
+
+        Assert.Equal(CircuitState.Isolated, services.Breaker("orders").State);
+        Assert.Throws<IsolatedCircuitException>(() => pipeline.Execute(() => { }));
     }
 
     [Fact]

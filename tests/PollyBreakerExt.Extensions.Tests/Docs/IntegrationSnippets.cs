@@ -80,7 +80,10 @@ internal static class IntegrationSnippets
         builder.Services.AddHttpClient("payments")
             .AddSlowCallResilienceHandler(builder.Configuration.GetSection("Payments:Resilience"));
 
-        services.Configure<SlowCallCircuitBreakerStrategyOptions>("orders", configuration.GetSection("Orders:Breaker"));
+        services.AddOptions<SlowCallCircuitBreakerStrategyOptions>("orders")
+            .Bind(configuration.GetSection("Orders:Breaker"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddResiliencePipeline("orders", (builder, context) =>
         {
             context.EnableReloads<SlowCallCircuitBreakerStrategyOptions>("orders");
