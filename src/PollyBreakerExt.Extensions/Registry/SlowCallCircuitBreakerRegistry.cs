@@ -28,7 +28,10 @@ public sealed class SlowCallCircuitBreakerRegistry
 
     internal SlowCallCircuitBreakerRegistry() => Listener = new CircuitBreakerRegistryListener(this);
 
-    /// <summary>Raised after every transition of every registered breaker, once its callbacks have run; for the extensions' metrics and logs.</summary>
+    /// <summary>
+    /// Raised after every transition of every registered breaker, once its callbacks have run; for the extensions' metrics
+    /// and logs. Handlers run inside the breaker's event dispatch, on the caller's thread: they must be quick and must not throw.
+    /// </summary>
     internal event Action<RegisteredCircuitBreaker, CircuitStateChangedArguments>? StateChanged;
 
     /// <summary>Gets the listener to add to Polly's <see cref="TelemetryOptions.TelemetryListeners"/>.</summary>
