@@ -168,6 +168,18 @@ public sealed class ConfigurationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_strategy_set_to_null_in_code_stops_the_host_naming_it()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddHttpClient("payments").AddSlowCallResilienceHandler(options => options.Retry = null!);
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Invalid HttpSlowCallResilienceOptions 'payments-slowcall' at 'Retry': Retry is required.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_configuration_change_reloads_a_DI_pipeline_with_a_fresh_breaker_built_from_the_new_options()
     {
         var configuration = new ConfigurationBuilder()
