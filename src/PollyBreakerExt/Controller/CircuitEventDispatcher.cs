@@ -126,7 +126,16 @@ internal sealed class CircuitEventDispatcher<T>
             await InvokeSafelyAsync(_onStateChanged, changed, changed).ConfigureAwait(context.ContinueOnCapturedContext);
         }
 
-        StateChanged?.Invoke(changed);
+        try
+        {
+            StateChanged?.Invoke(changed);
+        }
+#pragma warning disable CA1031 // Same rule as the user's callbacks: observers never change the breaker or the call.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            ReportCallbackFailure(exception, changed);
+        }
     }
 
     private async ValueTask InvokeSafelyAsync<TArgs>(Func<TArgs, ValueTask> callback, TArgs args, CircuitStateChangedArguments changed)
@@ -139,11 +148,14 @@ internal sealed class CircuitEventDispatcher<T>
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            _telemetry.Report(
-                new(ResilienceEventSeverity.Error, SlowCallCircuitBreakerConstants.OnCircuitCallbackFailed),
-                changed.Context,
-                Outcome.FromException<T>(exception),
-                changed);
+            ReportCallbackFailure(exception, changed);
         }
     }
+
+    private void ReportCallbackFailure(Exception exception, CircuitStateChangedArguments changed)
+        => _telemetry.Report(
+            new(ResilienceEventSeverity.Error, SlowCallCircuitBreakerConstants.OnCircuitCallbackFailed),
+            changed.Context,
+            Outcome.FromException<T>(exception),
+            changed);
 }

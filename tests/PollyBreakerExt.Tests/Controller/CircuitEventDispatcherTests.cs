@@ -254,4 +254,19 @@ public class CircuitEventDispatcherTests
             Assert.Equal(transitions[i - 1].To, transitions[i].From); // an unbroken chain: nothing reordered or lost
         }
     }
+
+    [Fact]
+    public void A_throwing_internal_observer_is_isolated_like_a_callback()
+    {
+        var options = NewOptions(failureThreshold: 1);
+        var breaker = new Breaker(options);
+        var controller = (ICircuitController)Assert.IsType<CircuitBreakerCreatedArguments>(Assert.Single(breaker.Telemetry.Named("OnSlowCallCircuitBreakerCreated")).Arguments).Controller;
+        controller.StateChanged += _ => throw new InvalidOperationException("observer bug");
+
+        var outcome = breaker.Fail();
+
+        Assert.Equal("boom", outcome.Exception!.Message);
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal("observer bug", Assert.Single(breaker.Telemetry.Named("OnCircuitCallbackFailed")).Exception!.Message);
+    }
 }
