@@ -1,0 +1,18 @@
+namespace PollyBreakerExt;
+
+/// <summary>
+/// Which breakers an operator's isolate or close applies to: a pipeline name, and optionally an instance and a strategy name.
+/// </summary>
+internal readonly record struct CircuitBreakerSelector(string PipelineName, string? PipelineInstanceName, string? StrategyName)
+{
+    public bool Matches(RegisteredCircuitBreaker breaker)
+        => string.Equals(PipelineName, breaker.PipelineName, StringComparison.Ordinal)
+            && (PipelineInstanceName is null || string.Equals(PipelineInstanceName, breaker.PipelineInstanceName, StringComparison.Ordinal))
+            && (StrategyName is null || string.Equals(StrategyName, breaker.StrategyName, StringComparison.Ordinal));
+
+    /// <summary>Whether every breaker <paramref name="other"/> selects is also selected by this one.</summary>
+    public bool Covers(CircuitBreakerSelector other)
+        => string.Equals(PipelineName, other.PipelineName, StringComparison.Ordinal)
+            && (PipelineInstanceName is null || string.Equals(PipelineInstanceName, other.PipelineInstanceName, StringComparison.Ordinal))
+            && (StrategyName is null || string.Equals(StrategyName, other.StrategyName, StringComparison.Ordinal));
+}

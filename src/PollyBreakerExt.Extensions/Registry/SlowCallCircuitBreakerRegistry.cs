@@ -1,0 +1,173 @@
+using Polly.CircuitBreaker;
+using Polly.Telemetry;
+
+namespace PollyBreakerExt;
+
+/// <summary>
+/// Every live slow-call circuit breaker built in this container, with its names, state and metrics, and an operator's
+/// switch to isolate or close breakers by name.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Register it with <c>services.AddSlowCallCircuitBreakerRegistry()</c> (<c>AddSlowCallResilienceHandler</c> does it
+/// too). From then on every breaker built through the container is listed: pipelines added with
+/// <c>AddResiliencePipeline</c>, HttpClient handlers added with <c>AddResilienceHandler</c> or
+/// <c>AddSlowCallResilienceHandler</c>, and each per-authority instance. Pipelines are built lazily, so a breaker appears
+/// when its pipeline is first used.
+/// </para>
+/// <para>
+/// Breakers are held by weak reference and leave the list once their pipeline is disposed: when the container is
+/// disposed, or when a configuration reload replaces the pipeline with a fresh breaker.
+/// </para>
+/// </remarks>
+public sealed class SlowCallCircuitBreakerRegistry
+{
+    private readonly Lock _lock = new();
+    private readonly List<RegisteredCircuitBreaker> _breakers = [];
+    private readonly List<CircuitBreakerSelector> _isolations = [];
+
+    internal SlowCallCircuitBreakerRegistry() => Listener = new CircuitBreakerRegistryListener(this);
+
+    /// <summary>Raised after every transition of every registered breaker, once its callbacks have run; for the extensions' metrics and logs.</summary>
+    internal event Action<RegisteredCircuitBreaker, CircuitStateChangedArguments>? StateChanged;
+
+    /// <summary>Gets the listener to add to Polly's <see cref="TelemetryOptions.TelemetryListeners"/>.</summary>
+    internal TelemetryListener Listener { get; }
+
+    /// <summary>
+    /// Lists every live breaker, in the order they were built.
+    /// </summary>
+    /// <returns>A snapshot of each breaker's names, state, metrics and retry-after.</returns>
+    public IReadOnlyList<SlowCallCircuitBreakerSnapshot> GetBreakers()
+    {
+        var snapshots = new List<SlowCallCircuitBreakerSnapshot>();
+        foreach (var breaker in GetLive())
+        {
+            if (breaker.TakeSnapshot() is { } snapshot)
+            {
+                snapshots.Add(snapshot);
+            }
+        }
+
+        return snapshots;
+    }
+
+    /// <summary>
+    /// Isolates the breakers of a pipeline: they reject every call with <see cref="IsolatedCircuitException"/> until
+    /// <see cref="CloseAsync"/> closes them.
+    /// </summary>
+    /// <param name="pipelineName">The pipeline name, as <see cref="SlowCallCircuitBreakerSnapshot.PipelineName"/> shows it.</param>
+    /// <param name="pipelineInstanceName">The instance (for example an authority); <see langword="null"/> selects every instance.</param>
+    /// <param name="strategyName">The breaker's strategy name; <see langword="null"/> selects every slow-call breaker of the pipeline.</param>
+    /// <param name="cancellationToken">The token passed to the breakers' callbacks.</param>
+    /// <returns>How many live breakers were isolated.</returns>
+    /// <exception cref="ArgumentException"><paramref name="pipelineName"/> is <see langword="null"/> or empty.</exception>
+    /// <remarks>
+    /// The isolation is remembered: a matching breaker built later (a new authority, or a fresh breaker after a
+    /// configuration reload) starts isolated too, so a pipeline the container has not built yet can be isolated ahead of use.
+    /// </remarks>
+    public async Task<int> IsolateAsync(
+        string pipelineName,
+        string? pipelineInstanceName = null,
+        string? strategyName = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pipelineName);
+
+        var selector = new CircuitBreakerSelector(pipelineName, pipelineInstanceName, strategyName);
+        lock (_lock)
+        {
+            if (!_isolations.Contains(selector))
+            {
+                _isolations.Add(selector);
+            }
+        }
+
+        var targets = Select(selector);
+        await Task.WhenAll(targets.Select(controller => controller.IsolateAsync(cancellationToken))).ConfigureAwait(false);
+        return targets.Count;
+    }
+
+    /// <summary>
+    /// Closes the breakers of a pipeline, whatever their state, and clears their windows.
+    /// </summary>
+    /// <param name="pipelineName">The pipeline name, as <see cref="SlowCallCircuitBreakerSnapshot.PipelineName"/> shows it.</param>
+    /// <param name="pipelineInstanceName">The instance (for example an authority); <see langword="null"/> selects every instance.</param>
+    /// <param name="strategyName">The breaker's strategy name; <see langword="null"/> selects every slow-call breaker of the pipeline.</param>
+    /// <param name="cancellationToken">The token passed to the breakers' callbacks.</param>
+    /// <returns>How many live breakers were closed.</returns>
+    /// <exception cref="ArgumentException"><paramref name="pipelineName"/> is <see langword="null"/> or empty.</exception>
+    /// <remarks>
+    /// It also forgets the remembered isolations it covers. An isolation broader than the close (say, every instance of the
+    /// pipeline, closed for one instance) stays remembered for breakers built later.
+    /// </remarks>
+    public async Task<int> CloseAsync(
+        string pipelineName,
+        string? pipelineInstanceName = null,
+        string? strategyName = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pipelineName);
+
+        var selector = new CircuitBreakerSelector(pipelineName, pipelineInstanceName, strategyName);
+        lock (_lock)
+        {
+            _isolations.RemoveAll(selector.Covers);
+        }
+
+        var targets = Select(selector);
+        await Task.WhenAll(targets.Select(controller => controller.CloseAsync(cancellationToken))).ConfigureAwait(false);
+        return targets.Count;
+    }
+
+    /// <summary>Adds a breaker that was just built. Called from the telemetry listener, inside Polly's pipeline build.</summary>
+    internal void Register(ResilienceTelemetrySource source, ICircuitController controller)
+    {
+        var breaker = new RegisteredCircuitBreaker(
+            source.PipelineName,
+            string.IsNullOrEmpty(source.PipelineInstanceName) ? null : source.PipelineInstanceName,
+            source.StrategyName ?? controller.BreakerName,
+            controller);
+
+        bool isolate;
+        lock (_lock)
+        {
+            _breakers.RemoveAll(static registered => !registered.TryGetController(out _));
+            _breakers.Add(breaker);
+            isolate = _isolations.Exists(selector => selector.Matches(breaker));
+        }
+
+        // The breaker holds this handler, not the other way round, so the registry still keeps nothing alive.
+        controller.StateChanged += args => StateChanged?.Invoke(breaker, args);
+
+        if (isolate)
+        {
+            // Nothing has run through the new breaker yet, so there is no call to wait for; the callbacks run on their own.
+            _ = controller.IsolateAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>Lists the live breakers, dropping collected and disposed ones.</summary>
+    internal RegisteredCircuitBreaker[] GetLive()
+    {
+        lock (_lock)
+        {
+            _breakers.RemoveAll(static registered => !registered.TryGetController(out _));
+            return [.. _breakers];
+        }
+    }
+
+    private List<ICircuitController> Select(CircuitBreakerSelector selector)
+    {
+        var controllers = new List<ICircuitController>();
+        foreach (var breaker in GetLive())
+        {
+            if (selector.Matches(breaker) && breaker.TryGetController(out var controller))
+            {
+                controllers.Add(controller);
+            }
+        }
+
+        return controllers;
+    }
+}

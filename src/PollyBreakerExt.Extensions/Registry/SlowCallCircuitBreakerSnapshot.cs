@@ -1,0 +1,53 @@
+using Polly.CircuitBreaker;
+
+namespace PollyBreakerExt;
+
+/// <summary>
+/// The state of one live slow-call circuit breaker when <see cref="SlowCallCircuitBreakerRegistry.GetBreakers"/> was called.
+/// </summary>
+public sealed class SlowCallCircuitBreakerSnapshot
+{
+    internal SlowCallCircuitBreakerSnapshot(
+        string? pipelineName,
+        string? pipelineInstanceName,
+        string strategyName,
+        CircuitState state,
+        CircuitMetrics metrics,
+        TimeSpan? retryAfter)
+    {
+        PipelineName = pipelineName;
+        PipelineInstanceName = pipelineInstanceName;
+        StrategyName = strategyName;
+        State = state;
+        Metrics = metrics;
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>
+    /// Gets the name of the pipeline the breaker belongs to, as Polly's telemetry reports it: the name given to
+    /// <c>AddResiliencePipeline</c>, or <c>{client}-{handler}</c> for an HttpClient resilience handler.
+    /// </summary>
+    public string? PipelineName { get; }
+
+    /// <summary>
+    /// Gets the pipeline instance name, or <see langword="null"/> when the pipeline has one instance; with
+    /// <c>SelectPipelineByAuthority()</c> it is the authority (scheme, host and port) the breaker guards.
+    /// </summary>
+    public string? PipelineInstanceName { get; }
+
+    /// <summary>Gets the breaker's strategy name: its options' <see cref="Polly.ResilienceStrategyOptions.Name"/>.</summary>
+    public string StrategyName { get; }
+
+    /// <summary>Gets the circuit's state.</summary>
+    public CircuitState State { get; }
+
+    /// <summary>Gets what the breaker's sliding window held.</summary>
+    public CircuitMetrics Metrics { get; }
+
+    /// <summary>Gets the time left until an open circuit lets a probe through; <see langword="null"/> unless <see cref="State"/> is <see cref="CircuitState.Open"/>.</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <inheritdoc/>
+    public override string ToString()
+        => $"{PipelineName}{(PipelineInstanceName is null ? null : $"[{PipelineInstanceName}]")}/{StrategyName}: {State}, {Metrics}";
+}
