@@ -34,7 +34,7 @@ public static class DemoProgram
         try
         {
             return options.Serve
-                ? await ServeAsync(options, output, cancellationToken)
+                ? await ServeAsync(options, output, error, cancellationToken)
                 : await RunScenarioAsync(options, terminal && !options.Plain ? new LiveReporter(AnsiConsole.Console) : new PlainReporter(output), cancellationToken) is not null ? ExitOk : ExitFailed;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -56,7 +56,7 @@ public static class DemoProgram
     }
 
     /// <summary>Keeps the product API running on <see cref="DemoOptions.Urls"/> for curl, with the upstream's phase switchable.</summary>
-    public static async Task<int> ServeAsync(DemoOptions options, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> ServeAsync(DemoOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var timings = new DemoTimings(options.Speed);
         var behavior = new UpstreamBehavior(timings);
@@ -65,7 +65,17 @@ public static class DemoProgram
         var transitions = new BreakerTransitionLog();
         transitions.Recorded += transition => output.WriteLine(TransitionText.Line(transition));
         var app = ProductApiApp.Build(new Uri(options.Urls), upstream.Address, timings, transitions, behavior);
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException bindFailed)
+        {
+            await error.WriteLineAsync($"error: cannot listen on {options.Urls}: {bindFailed.Message} Pick another port with --urls.");
+            await app.DisposeAsync();
+            return ExitFailed;
+        }
+
         transitions.Start(TimeProvider.System.GetTimestamp());
 
         var api = LoopbackWebApp.GetAddress(app);

@@ -92,8 +92,8 @@ public sealed class LiveReporter : IScenarioReporter
 
         var transitions = progress.Transitions.Snapshot();
         var table = new Table().Border(TableBorder.Simple).Expand()
-            .AddColumn(new TableColumn("t").RightAligned())
-            .AddColumn("transition")
+            .AddColumn(new TableColumn("t").RightAligned().Width(8).NoWrap())
+            .AddColumn(new TableColumn("transition").Width(20).NoWrap())
             .AddColumn("reason");
         foreach (var transition in transitions.TakeLast(ShownTransitions))
         {

@@ -49,13 +49,8 @@ public static class TimelineChart
         var tripLine = plot.Add.HorizontalLine(0.5, 1, Colors.Gray, LinePattern.Dotted);
         tripLine.LegendText = "trip ratio (50%)";
 
-        var times = result.Timeline.Select(sample => sample.At.TotalSeconds).ToArray();
-        var failures = plot.Add.ScatterLine(times, result.Timeline.Select(sample => sample.Metrics.FailureRatio).ToArray(), new Color(211, 47, 47));
-        failures.LineWidth = 2.5f;
-        failures.LegendText = "failure ratio (window)";
-        var slow = plot.Add.ScatterLine(times, result.Timeline.Select(sample => sample.Metrics.SlowCallRatio).ToArray(), new Color(245, 124, 0));
-        slow.LineWidth = 2.5f;
-        slow.LegendText = "slow-call ratio (window)";
+        AddRatio(plot, result, sample => sample.Metrics.FailureRatio, new Color(211, 47, 47), "failure ratio (window)");
+        AddRatio(plot, result, sample => sample.Metrics.SlowCallRatio, new Color(245, 124, 0), "slow-call ratio (window)");
 
         var (binTimes, callRates, rejectedRates) = Throughput(result, end);
         var throughput = plot.Add.ScatterLine(binTimes, callRates, new Color(25, 118, 210));
@@ -104,6 +99,43 @@ public static class TimelineChart
         }
 
         plot.SavePng(path, width, height);
+    }
+
+    /// <summary>
+    /// Draws a ratio of the breaker's window where the window holds calls; where it is empty (an open breaker lets none
+    /// through, and the time-based window forgets) the ratio is undefined and the line has a gap.
+    /// </summary>
+    private static void AddRatio(Plot plot, ScenarioResult result, Func<TimelineSample, double> ratio, Color color, string legend)
+    {
+        var segment = new List<TimelineSample>();
+        var first = true;
+        foreach (var sample in result.Timeline.Append(default))
+        {
+            if (sample.Metrics.Calls > 0)
+            {
+                segment.Add(sample);
+                continue;
+            }
+
+            if (segment.Count == 0)
+            {
+                continue;
+            }
+
+            var line = plot.Add.ScatterLine(
+                segment.Select(s => s.At.TotalSeconds).ToArray(),
+                segment.Select(ratio).ToArray(),
+                color);
+            line.LineWidth = 2.5f;
+            line.MarkerSize = segment.Count == 1 ? 5 : 0;
+            if (first)
+            {
+                line.LegendText = legend;
+                first = false;
+            }
+
+            segment.Clear();
+        }
     }
 
     /// <summary>Bins the clients' completed calls into about 60 intervals: calls/s and rejected calls/s.</summary>
