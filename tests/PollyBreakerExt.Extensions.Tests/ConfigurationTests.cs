@@ -168,6 +168,18 @@ public sealed class ConfigurationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_strategy_set_to_null_in_code_stops_the_host_naming_it()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddHttpClient("payments").AddSlowCallResilienceHandler(options => options.Retry = null!);
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Invalid HttpSlowCallResilienceOptions 'payments-slowcall' at 'Retry': Retry is required.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_configuration_change_reloads_a_DI_pipeline_with_a_fresh_breaker_built_from_the_new_options()
     {
         var configuration = new ConfigurationBuilder()
@@ -227,6 +239,102 @@ public sealed class ConfigurationTests : IAsyncLifetime
         using var response = await client.GetAsync("/");
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Equal(4, _server.Requests);
+    }
+
+    [Fact]
+    public async Task A_reload_to_invalid_configuration_is_refused_with_the_key_and_the_running_breaker_stays()
+    {
+        _server.RespondWith(500);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Payments:CircuitBreaker:FailureThreshold"] = "1",
+                ["Payments:Retry:MaxRetryAttempts"] = "1",
+                ["Payments:Retry:Delay"] = "00:00:00",
+            })
+            .Build();
+        await using var services = TestServices.Build(_time, services => services
+            .AddHttpClient("payments", client => client.BaseAddress = _server.BaseAddress)
+            .AddSlowCallResilienceHandler(configuration.GetSection("Payments")));
+        var client = services.GetRequiredService<IHttpClientFactory>().CreateClient("payments");
+        using (await client.GetAsync("/"))
+        {
+        }
+
+        configuration["Payments:CircuitBreaker:SlowCallRatio"] = "2";
+        var error = Record.Exception(configuration.Reload);
+
+        // The options monitor throws from the reload, so Polly never hears of the change and keeps the running pipeline.
+        var invalid = Assert.IsType<OptionsValidationException>(Assert.IsType<AggregateException>(error).InnerException);
+        Assert.Contains("Invalid configuration at 'Payments:CircuitBreaker:SlowCallRatio'", invalid.Message, StringComparison.Ordinal);
+        Assert.Equal(CircuitState.Open, services.Breaker("payments-slowcall").State);
+        await Assert.ThrowsAsync<BrokenCircuitException>(() => client.GetAsync("/"));
+
+        // A later valid change still reloads.
+        configuration["Payments:CircuitBreaker:SlowCallRatio"] = "0.5";
+        configuration.Reload();
+        Assert.Equal(CircuitState.Closed, services.Breaker("payments-slowcall").State);
+    }
+
+    [Fact]
+    public async Task Validated_DI_pipeline_options_refuse_an_invalid_reload_and_keep_following_changes()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Orders:Breaker:FailureThreshold"] = "1" })
+            .Build();
+        await using var services = TestServices.Build(_time, services =>
+        {
+            services.AddOptions<SlowCallCircuitBreakerStrategyOptions>("orders")
+                .Bind(configuration.GetSection("Orders:Breaker"))
+                .ValidateDataAnnotations()
+                .ValidateOnStart();
+            services.AddResiliencePipeline("orders", (builder, context) =>
+            {
+                context.EnableReloads<SlowCallCircuitBreakerStrategyOptions>("orders");
+                builder.AddSlowCallCircuitBreaker(context.GetOptions<SlowCallCircuitBreakerStrategyOptions>("orders"));
+            });
+        });
+        var pipeline = services.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
+        Fail(pipeline);
+
+        // The data-annotation validator runs the breaker's own rules, so the options monitor refuses the change.
+        configuration["Orders:Breaker:SlowCallRatio"] = "2";
+        var error = Record.Exception(configuration.Reload);
+
+        var invalid = Assert.IsType<OptionsValidationException>(Assert.IsType<AggregateException>(error).InnerException);
+        Assert.Contains("SlowCallRatio must be more than 0 and at most 1 (was 2)", invalid.Message, StringComparison.Ordinal);
+        Assert.Equal(CircuitState.Open, services.Breaker("orders").State);
+
+        configuration["Orders:Breaker:SlowCallRatio"] = "0.5";
+        configuration.Reload();
+
+        Assert.Equal(CircuitState.Closed, services.Breaker("orders").State);
+    }
+
+    [Fact]
+    public async Task Unvalidated_DI_pipeline_options_with_an_invalid_reload_keep_the_running_breaker_and_stop_following_changes()
+    {
+        // Polly's own behaviour, pinned here because docs/integration.md describes it.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Orders:Breaker:FailureThreshold"] = "1" })
+            .Build();
+        await using var services = TestServices.Build(_time, services => services
+            .Configure<SlowCallCircuitBreakerStrategyOptions>("orders", configuration.GetSection("Orders:Breaker"))
+            .AddResiliencePipeline("orders", (builder, context) =>
+            {
+                context.EnableReloads<SlowCallCircuitBreakerStrategyOptions>("orders");
+                builder.AddSlowCallCircuitBreaker(context.GetOptions<SlowCallCircuitBreakerStrategyOptions>("orders"));
+            }));
+        var pipeline = services.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
+        Fail(pipeline);
+
+        configuration["Orders:Breaker:SlowCallRatio"] = "2";
+        configuration.Reload();
+        configuration["Orders:Breaker:SlowCallRatio"] = "0.5";
+        configuration.Reload();
+
+        Assert.Equal(CircuitState.Open, services.Breaker("orders").State);
+        Assert.Throws<BrokenCircuitException>(() => pipeline.Execute(() => { }));
     }
 
     private static void Fail(ResiliencePipeline pipeline)

@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Polly.Registry;
 using Polly.Telemetry;
 
@@ -70,6 +72,21 @@ public sealed class SlowCallCircuitBreakerRegistryTests : IAsyncLifetime
         Assert.Equal(CircuitState.Open, breaker.State);
         Assert.Equal(new CircuitMetrics(Calls: 3, Failures: 2, SlowCalls: 0, FailureRatio: 2.0 / 3, SlowCallRatio: 0), breaker.Metrics);
         Assert.Equal(TimeSpan.FromSeconds(20), breaker.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Snapshots_serialize_to_json_with_the_state_by_name()
+    {
+        await using var services = TestServices.Build(_time, services => services.AddResiliencePipeline("orders", builder => builder
+            .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions { FailureThreshold = 1 })));
+        var pipeline = services.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
+        Fail(pipeline);
+
+        var json = JsonSerializer.Serialize(services.GetRequiredService<SlowCallCircuitBreakerRegistry>().GetBreakers(), JsonSerializerOptions.Web);
+
+        Assert.Equal(
+            """[{"pipelineName":"orders","pipelineInstanceName":null,"strategyName":"SlowCallCircuitBreaker","state":"Open","metrics":{"calls":1,"failures":1,"slowCalls":0,"failureRatio":1,"slowCallRatio":0},"retryAfter":"00:00:30"}]""",
+            json);
     }
 
     [Fact]
@@ -144,6 +161,30 @@ public sealed class SlowCallCircuitBreakerRegistryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_isolation_survives_a_configuration_reload()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Orders:Breaker:FailureThreshold"] = "1" })
+            .Build();
+        await using var services = TestServices.Build(_time, services => services
+            .Configure<SlowCallCircuitBreakerStrategyOptions>("orders", configuration.GetSection("Orders:Breaker"))
+            .AddResiliencePipeline("orders", (builder, context) =>
+            {
+                context.EnableReloads<SlowCallCircuitBreakerStrategyOptions>("orders");
+                builder.AddSlowCallCircuitBreaker(context.GetOptions<SlowCallCircuitBreakerStrategyOptions>("orders"));
+            }));
+        var registry = services.GetRequiredService<SlowCallCircuitBreakerRegistry>();
+        var pipeline = services.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
+        Assert.Equal(1, await registry.IsolateAsync("orders"));
+
+        configuration["Orders:Breaker:FailureThreshold"] = "2";
+        configuration.Reload();
+
+        Assert.Equal(CircuitState.Isolated, services.Breaker("orders").State);
+        Assert.Throws<IsolatedCircuitException>(() => pipeline.Execute(() => { }));
+    }
+
+    [Fact]
     public async Task Isolate_and_close_need_a_pipeline_name()
     {
         await using var services = TestServices.Build(_time, _ => { });
@@ -203,6 +244,31 @@ public sealed class SlowCallCircuitBreakerRegistryTests : IAsyncLifetime
         GC.Collect();
 
         Assert.Empty(registry.GetLive());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Lists_a_breaker_once_when_an_unused_twin_with_the_same_names_exists(bool twinBuiltFirst)
+    {
+        // Polly's registry can build a pipeline twice when two callers race for it, and drop one undisposed.
+        var registry = new SlowCallCircuitBreakerRegistry();
+        var telemetry = new TelemetryOptions();
+        telemetry.TelemetryListeners.Add(registry.Listener);
+        ResiliencePipeline Build() => new ResiliencePipelineBuilder { Name = "orders" }
+            .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions { FailureThreshold = 1 })
+            .ConfigureTelemetry(telemetry)
+            .Build();
+        var twin = twinBuiltFirst ? Build() : null;
+        var used = Build();
+        twin ??= Build();
+
+        Fail(used);
+
+        var listed = Assert.Single(registry.GetBreakers());
+        Assert.Equal(CircuitState.Open, listed.State);
+        Assert.Equal(2, registry.GetLive().Length);
+        GC.KeepAlive(twin);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

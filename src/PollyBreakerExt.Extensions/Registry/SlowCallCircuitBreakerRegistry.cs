@@ -28,24 +28,41 @@ public sealed class SlowCallCircuitBreakerRegistry
 
     internal SlowCallCircuitBreakerRegistry() => Listener = new CircuitBreakerRegistryListener(this);
 
-    /// <summary>Raised after every transition of every registered breaker, once its callbacks have run; for the extensions' metrics and logs.</summary>
+    /// <summary>
+    /// Raised after every transition of every registered breaker, once its callbacks have run; for the extensions' metrics
+    /// and logs. Handlers run inside the breaker's event dispatch, on the caller's thread: they must be quick and must not throw.
+    /// </summary>
     internal event Action<RegisteredCircuitBreaker, CircuitStateChangedArguments>? StateChanged;
 
     /// <summary>Gets the listener to add to Polly's <see cref="TelemetryOptions.TelemetryListeners"/>.</summary>
     internal TelemetryListener Listener { get; }
 
     /// <summary>
-    /// Lists every live breaker, in the order they were built.
+    /// Lists every live breaker, in the order they were built, once per pipeline, instance and strategy name.
     /// </summary>
     /// <returns>A snapshot of each breaker's names, state, metrics and retry-after.</returns>
+    /// <remarks>Breakers are told apart by their names: give each slow-call breaker of a pipeline its own options <c>Name</c>.</remarks>
     public IReadOnlyList<SlowCallCircuitBreakerSnapshot> GetBreakers()
     {
         var snapshots = new List<SlowCallCircuitBreakerSnapshot>();
         foreach (var breaker in GetLive())
         {
-            if (breaker.TakeSnapshot() is { } snapshot)
+            if (breaker.TakeSnapshot() is not { } snapshot)
+            {
+                continue;
+            }
+
+            // When two callers ask Polly's registry for a pipeline that does not exist yet, both build one and one is
+            // dropped undisposed: its breaker lives on, unused, until collected. It is never used, so it is closed and
+            // empty; keep whichever twin shows more, so the list has one entry per name and never hides the live one.
+            var twin = snapshots.FindIndex(listed => HasSameNames(listed, snapshot));
+            if (twin < 0)
             {
                 snapshots.Add(snapshot);
+            }
+            else if (IsPristine(snapshots[twin]))
+            {
+                snapshots[twin] = snapshot;
             }
         }
 
@@ -147,7 +164,7 @@ public sealed class SlowCallCircuitBreakerRegistry
         }
     }
 
-    /// <summary>Lists the live breakers, dropping collected and disposed ones.</summary>
+    /// <summary>Lists the live breakers, dropping collected and disposed ones; may hold unused twins (see <see cref="GetBreakers"/>).</summary>
     internal RegisteredCircuitBreaker[] GetLive()
     {
         lock (_lock)
@@ -156,6 +173,14 @@ public sealed class SlowCallCircuitBreakerRegistry
             return [.. _breakers];
         }
     }
+
+    private static bool HasSameNames(SlowCallCircuitBreakerSnapshot left, SlowCallCircuitBreakerSnapshot right)
+        => string.Equals(left.PipelineName, right.PipelineName, StringComparison.Ordinal)
+            && string.Equals(left.PipelineInstanceName, right.PipelineInstanceName, StringComparison.Ordinal)
+            && string.Equals(left.StrategyName, right.StrategyName, StringComparison.Ordinal);
+
+    private static bool IsPristine(SlowCallCircuitBreakerSnapshot snapshot)
+        => snapshot.State == CircuitState.Closed && snapshot.Metrics.Calls == 0;
 
     private List<ICircuitController> Select(CircuitBreakerSelector selector)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Polly.CircuitBreaker;
 
 namespace PollyBreakerExt;
@@ -39,6 +40,8 @@ public sealed class SlowCallCircuitBreakerSnapshot
     public string StrategyName { get; }
 
     /// <summary>Gets the circuit's state.</summary>
+    /// <remarks>Serialized to JSON by name (<c>"Open"</c>), so an endpoint returning snapshots reads well.</remarks>
+    [JsonConverter(typeof(JsonStringEnumConverter<CircuitState>))]
     public CircuitState State { get; }
 
     /// <summary>Gets what the breaker's sliding window held.</summary>

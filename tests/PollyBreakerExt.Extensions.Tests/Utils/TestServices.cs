@@ -12,6 +12,9 @@ internal static class TestServices
         // Polly's DI builder takes its TimeProvider from the container: timeouts, retry delays and the breaker's clock all run on it.
         services.AddSingleton<TimeProvider>(time);
         services.AddSlowCallCircuitBreakerRegistry();
+
+        // Straight to the loopback servers, whatever proxy the environment names.
+        services.ConfigureHttpClientDefaults(client => client.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false }));
         configure(services);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
