@@ -24,7 +24,7 @@ public sealed class ProductApiTests : IAsyncLifetime, IDisposable
         _upstream = await UpstreamServer.StartAsync(new UpstreamBehavior(_timings), CancellationToken.None);
         _api = ProductApiApp.Build(url: null, _upstream.Address, _timings, new BreakerTransitionLog(), _upstream.Behavior);
         await _api.StartAsync();
-        _http = new HttpClient { BaseAddress = LoopbackWebApp.GetAddress(_api), Timeout = TimeSpan.FromSeconds(30) };
+        _http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = LoopbackWebApp.GetAddress(_api), Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public void Dispose() => _http?.Dispose();

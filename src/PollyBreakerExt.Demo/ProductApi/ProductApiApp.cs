@@ -40,6 +40,7 @@ public static class ProductApiApp
                 client.BaseAddress = upstream;
                 client.Timeout = Timeout.InfiniteTimeSpan; // the handler's timeouts decide
             })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false }) // loopback only, whatever proxy the environment names
             .AddSlowCallResilienceHandler(options => Configure(options, timings, transitions));
 
         var app = builder.Build();

@@ -23,7 +23,7 @@ public static class ScenarioRunner
         try
         {
             var registry = api.Services.GetRequiredService<SlowCallCircuitBreakerRegistry>();
-            using var http = new HttpClient { BaseAddress = LoopbackWebApp.GetAddress(api), Timeout = TimeSpan.FromSeconds(60) };
+            using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = LoopbackWebApp.GetAddress(api), Timeout = TimeSpan.FromSeconds(60) };
             reporter.Starting(options, timings, http.BaseAddress, upstream.Address);
 
             await WarmUpAsync(http, registry, cancellationToken);
