@@ -49,8 +49,9 @@ public static class TimelineChart
         var tripLine = plot.Add.HorizontalLine(0.5, 1, Colors.Gray, LinePattern.Dotted);
         tripLine.LegendText = "trip ratio (50%)";
 
-        AddRatio(plot, result, sample => sample.Metrics.FailureRatio, new Color(211, 47, 47), "failure ratio (window)");
-        AddRatio(plot, result, sample => sample.Metrics.SlowCallRatio, new Color(245, 124, 0), "slow-call ratio (window)");
+        // Slow first and wider, so that where both ratios are equal the failure line shows on top of it.
+        AddRatio(plot, result, sample => sample.Metrics.SlowCallRatio, new Color(255, 167, 38), 5, "slow-call ratio (window)");
+        AddRatio(plot, result, sample => sample.Metrics.FailureRatio, new Color(211, 47, 47), 2.5f, "failure ratio (window)");
 
         var (binTimes, callRates, rejectedRates) = Throughput(result, end);
         var throughput = plot.Add.ScatterLine(binTimes, callRates, new Color(25, 118, 210));
@@ -105,7 +106,7 @@ public static class TimelineChart
     /// Draws a ratio of the breaker's window where the window holds calls; where it is empty (an open breaker lets none
     /// through, and the time-based window forgets) the ratio is undefined and the line has a gap.
     /// </summary>
-    private static void AddRatio(Plot plot, ScenarioResult result, Func<TimelineSample, double> ratio, Color color, string legend)
+    private static void AddRatio(Plot plot, ScenarioResult result, Func<TimelineSample, double> ratio, Color color, float width, string legend)
     {
         var segment = new List<TimelineSample>();
         var first = true;
@@ -126,8 +127,8 @@ public static class TimelineChart
                 segment.Select(s => s.At.TotalSeconds).ToArray(),
                 segment.Select(ratio).ToArray(),
                 color);
-            line.LineWidth = 2.5f;
-            line.MarkerSize = segment.Count == 1 ? 5 : 0;
+            line.LineWidth = width;
+            line.MarkerSize = segment.Count == 1 ? width * 2 : 0;
             if (first)
             {
                 line.LegendText = legend;
