@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using PollyBreakerExt.Demo.Scenario;
+using PollyBreakerExt.Demo.Upstream;
+
+namespace PollyBreakerExt.Demo.ProductApi;
+
+/// <summary>
+/// The seed's FastAPI product API, ported: <c>GET /products/{id}</c> through the slow-call resilience handler (breaker
+/// outside retry) with a cache fallback, <c>GET /health/circuits</c> from the registry and <c>GET /health</c> from health checks.
+/// </summary>
+public static class ProductApiApp
+{
+    /// <summary>The HttpClient's name; the handler's pipeline is <c>product-service-slowcall</c>.</summary>
+    public const string ClientName = "product-service";
+
+    /// <summary>The name AddResilienceHandler gives the handler's pipeline, as the registry lists it.</summary>
+    public const string PipelineName = ClientName + "-slowcall";
+
+    /// <summary>
+    /// Builds the app. <paramref name="url"/> null listens on 127.0.0.1 at a free port; <paramref name="upstreamControl"/>,
+    /// when given, adds <c>/upstream/phase</c> to switch the upstream's phase.
+    /// </summary>
+    public static WebApplication Build(
+        Uri? url,
+        Uri upstream,
+        DemoTimings timings,
+        BreakerTransitionLog transitions,
+        UpstreamBehavior? upstreamControl = null)
+    {
+        var builder = LoopbackWebApp.CreateBuilder(url);
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<ProductCache>();
+        builder.Services.AddHealthChecks().AddDemoCircuitBreakers();
+
+        builder.Services
+            .AddHttpClient(ClientName, client =>
+            {
+                client.BaseAddress = upstream;
+                client.Timeout = Timeout.InfiniteTimeSpan; // the handler's timeouts decide
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false }) // loopback only, whatever proxy the environment names
+            .AddSlowCallResilienceHandler(options => Configure(options, timings, transitions));
+
+        var app = builder.Build();
+        var registry = app.Services.GetRequiredService<SlowCallCircuitBreakerRegistry>();
+        transitions.ReadMetrics = () => registry.GetBreakers().FirstOrDefault(breaker => breaker.PipelineName == PipelineName)?.Metrics;
+
+        app.MapGet("/products/{id:int}", ProductEndpoints.GetProductAsync);
+        app.MapGet("/health/circuits", () => Results.Json(
+            registry.GetBreakers().ToDictionary(CircuitSnapshotJson.Name, CircuitSnapshotJson.Describe)));
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+
+        if (upstreamControl is not null)
+        {
+            app.MapGet("/upstream/phase", () => Results.Json(new { phase = upstreamControl.Phase.ToString(), requests = upstreamControl.Requests }));
+            app.MapMethods("/upstream/phase/{phase}", ["PUT", "POST"], (string phase) =>
+            {
+                if (!Enum.TryParse<UpstreamPhase>(phase, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+                {
+                    return Results.BadRequest(new { error = $"Unknown phase '{phase}'.", phases = Enum.GetNames<UpstreamPhase>() });
+                }
+
+                upstreamControl.Phase = parsed;
+                return Results.Json(new { phase = parsed.ToString() });
+            });
+        }
+
+        return app;
+    }
+
+    /// <summary>The breaker and retry, at the demo's speed: trips at half the calls failed or slow within the window.</summary>
+    private static void Configure(HttpSlowCallResilienceOptions options, DemoTimings timings, BreakerTransitionLog transitions)
+    {
+        var breaker = options.CircuitBreaker;
+        breaker.SlidingWindowType = SlidingWindowType.TimeBased;
+        breaker.SamplingDuration = timings.SamplingDuration;
+        breaker.MinimumThroughput = 10;
+        breaker.FailureThreshold = null;
+        breaker.FailureRatio = 0.5;
+        breaker.SlowCallDurationThreshold = timings.SlowCallThreshold;
+        breaker.SlowCallRatio = 0.5;
+        breaker.BreakDuration = timings.BreakDuration;
+        breaker.SuccessThreshold = 2;
+        breaker.OnStateChanged = transitions.OnStateChanged;
+
+        options.TotalRequestTimeout.Timeout = timings.TotalRequestTimeout;
+        options.AttemptTimeout.Timeout = timings.AttemptTimeout;
+        options.Retry.MaxRetryAttempts = 2;
+        options.Retry.Delay = timings.RetryDelay;
+        options.Retry.BackoffType = Polly.DelayBackoffType.Exponential;
+        options.Retry.UseJitter = true;
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        var body = new
+        {
+            status = report.Status.ToString(),
+            totalDurationMs = report.TotalDuration.TotalMilliseconds,
+            checks = report.Entries.ToDictionary(
+                entry => entry.Key,
+                entry => new { status = entry.Value.Status.ToString(), description = entry.Value.Description, data = entry.Value.Data }),
+        };
+        context.Response.ContentType = "application/json";
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, JsonSerializerOptions.Web, context.RequestAborted);
+    }
+}

@@ -1,0 +1,24 @@
+using PollyBreakerExt.Demo.Upstream;
+using static PollyBreakerExt.Demo.Reporting.TransitionText;
+
+namespace PollyBreakerExt.Demo.Reporting;
+
+/// <summary>Says what the upstream does in a phase.</summary>
+public static class PhaseText
+{
+    public static string Name(UpstreamPhase phase) => phase.ToString().ToLowerInvariant();
+
+    public static string Describe(UpstreamPhase phase, DemoTimings timings) => phase switch
+    {
+        UpstreamPhase.Slow => Invariant(
+            $"upstream answers in {Ms(timings.SlowLatencyMin)}-{Ms(timings.SlowLatencyMax)} ms (slow from {Ms(timings.SlowCallThreshold)} ms)"),
+        UpstreamPhase.Failing => "upstream answers 500/503 or drops the connection",
+        UpstreamPhase.Recovered => Invariant($"upstream recovered: answers in {Ms(timings.HealthyLatencyMin)}-{Ms(timings.HealthyLatencyMax)} ms"),
+        _ => Invariant($"upstream answers in {Ms(timings.HealthyLatencyMin)}-{Ms(timings.HealthyLatencyMax)} ms"),
+    };
+
+    public static string Breaker(DemoTimings timings) => Invariant(
+        $"breaker: opens when >= 50% of the calls in the last {timings.SamplingDuration.TotalSeconds:0.##} s (10 at least) failed or took >= {Ms(timings.SlowCallThreshold)} ms; open {timings.BreakDuration.TotalSeconds:0.##} s; closes after 2 fast probes; retries (2, inside the breaker) count as one call");
+
+    private static string Ms(TimeSpan duration) => Invariant($"{duration.TotalMilliseconds:0}");
+}

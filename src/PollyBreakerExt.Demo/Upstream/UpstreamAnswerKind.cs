@@ -1,0 +1,9 @@
+namespace PollyBreakerExt.Demo.Upstream;
+
+public enum UpstreamAnswerKind
+{
+    Product,
+    InternalServerError,
+    ServiceUnavailable,
+    DropConnection,
+}
