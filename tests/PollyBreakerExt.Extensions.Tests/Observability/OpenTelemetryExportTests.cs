@@ -7,6 +7,7 @@ namespace PollyBreakerExt.Extensions.Tests.Observability;
 /// Every instrument of the <c>PollyBreakerExt</c> meter, exported through the real OpenTelemetry SDK after a scripted trip,
 /// recovery and isolation on a fake clock, with its values, units and tags.
 /// </summary>
+[Collection(OpenTelemetrySdkGroup.Name)]
 public sealed class OpenTelemetryExportTests
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace PollyBreakerExt.Extensions.Tests.Observability;
 /// Polly's own meter, through the real OpenTelemetry SDK: the breaker's telemetry events show in
 /// <c>resilience.polly.strategy.events</c> with Polly's pipeline, instance and strategy tags.
 /// </summary>
+[Collection(OpenTelemetrySdkGroup.Name)]
 public sealed class PollyMeterTests
 {
     [Fact]
