@@ -15,7 +15,7 @@ internal sealed partial class SlowCallCircuitBreakerTransitionLog
 {
     private const string Template =
         "Circuit breaker {StrategyName} of pipeline {PipelineName} (instance {PipelineInstance}) moved from {PreviousState} to {NewState} " +
-        "because of {Reason}; failure ratio {FailureRatio}, slow-call ratio {SlowCallRatio}, break duration {BreakDuration}";
+        "because of {Reason}; failure ratio {FailureRatio:0.###}, slow-call ratio {SlowCallRatio:0.###}, break duration {BreakDuration}";
 
     private readonly ILogger _logger;
 
