@@ -114,6 +114,26 @@ public sealed class OpenTelemetryExportTests
         }
     }
 
+    [Fact]
+    public async Task The_one_liner_alone_registers_the_registry_and_subscribes_to_both_meters()
+    {
+        const string pipeline = "otel-one-liner";
+        var metrics = new ExportedMetrics(pipeline);
+        var services = new ServiceCollection();
+        metrics.AddTo(services); // AddSlowCallCircuitBreakerInstrumentation(), nothing else
+        services.AddResiliencePipeline(pipeline, builder => builder.AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions { FailureThreshold = 1 }));
+        await using var provider = services.BuildServiceProvider();
+        metrics.Start(provider);
+
+        var breaker = provider.GetRequiredService<Polly.Registry.ResiliencePipelineProvider<string>>().GetPipeline(pipeline);
+        Assert.Throws<InvalidOperationException>(() => breaker.Execute(() => throw new InvalidOperationException()));
+
+        var exported = metrics.Collect();
+        Assert.Equal(1, Assert.Single(metrics.Points(exported, MeterName, State)).Point.GetGaugeLastValueDouble());
+        Assert.Contains(metrics.Points(exported, PollyMeterName, PollyStrategyEvents), point => Equals(point.Tags["event.name"], "OnCircuitOpened"));
+        Assert.Single(provider.GetRequiredService<SlowCallCircuitBreakerRegistry>().GetBreakers());
+    }
+
     private static long BucketCount(MetricPoint point, double upperBound)
     {
         foreach (var bucket in point.GetHistogramBuckets())
