@@ -9,12 +9,14 @@ namespace PollyBreakerExt;
 /// <remarks>
 /// Open is a warning (calls are failing or slow, and are now rejected), and so is isolated (an operator stopped all
 /// calls). Half-open and closed are information: the breaker is probing, or recovered. The ratios are the window's when
-/// the transition is logged: those that tripped the circuit on open, and 0 on close, which clears the window.
+/// the transition is logged: those that tripped the circuit on open, and 0 on close, which clears the window. The
+/// breaker is named as Polly's own logs name a source, <c>pipeline/instance/strategy</c>, with <c>(null)</c> for a
+/// pipeline without instance.
 /// </remarks>
 internal sealed partial class SlowCallCircuitBreakerTransitionLog
 {
     private const string Template =
-        "Circuit breaker {StrategyName} of pipeline {PipelineName} (instance {PipelineInstance}) moved from {PreviousState} to {NewState} " +
+        "Circuit breaker '{PipelineName}/{PipelineInstance}/{StrategyName}' moved from {PreviousState} to {NewState} " +
         "because of {Reason}; failure ratio {FailureRatio:0.###}, slow-call ratio {SlowCallRatio:0.###}, break duration {BreakDuration}";
 
     private readonly ILogger _logger;
@@ -27,22 +29,22 @@ internal sealed partial class SlowCallCircuitBreakerTransitionLog
 
     [LoggerMessage(EventId = 1, EventName = "CircuitOpened", Level = LogLevel.Warning, Message = Template)]
     private static partial void LogOpened(
-        ILogger logger, string strategyName, string? pipelineName, string? pipelineInstance, CircuitState previousState, CircuitState newState,
+        ILogger logger, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState,
         CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
 
     [LoggerMessage(EventId = 2, EventName = "CircuitHalfOpened", Level = LogLevel.Information, Message = Template)]
     private static partial void LogHalfOpened(
-        ILogger logger, string strategyName, string? pipelineName, string? pipelineInstance, CircuitState previousState, CircuitState newState,
+        ILogger logger, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState,
         CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
 
     [LoggerMessage(EventId = 3, EventName = "CircuitClosed", Level = LogLevel.Information, Message = Template)]
     private static partial void LogClosed(
-        ILogger logger, string strategyName, string? pipelineName, string? pipelineInstance, CircuitState previousState, CircuitState newState,
+        ILogger logger, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState,
         CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
 
     [LoggerMessage(EventId = 4, EventName = "CircuitIsolated", Level = LogLevel.Warning, Message = Template)]
     private static partial void LogIsolated(
-        ILogger logger, string strategyName, string? pipelineName, string? pipelineInstance, CircuitState previousState, CircuitState newState,
+        ILogger logger, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState,
         CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
 
     private void OnStateChanged(RegisteredCircuitBreaker breaker, CircuitStateChangedArguments args)
@@ -57,19 +59,19 @@ internal sealed partial class SlowCallCircuitBreakerTransitionLog
         switch (args.NewState)
         {
             case CircuitState.Open:
-                LogOpened(_logger, breaker.StrategyName, breaker.PipelineName, breaker.PipelineInstanceName, args.PreviousState, args.NewState,
+                LogOpened(_logger, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
                     args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
                 break;
             case CircuitState.HalfOpen:
-                LogHalfOpened(_logger, breaker.StrategyName, breaker.PipelineName, breaker.PipelineInstanceName, args.PreviousState, args.NewState,
+                LogHalfOpened(_logger, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
                     args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
                 break;
             case CircuitState.Closed:
-                LogClosed(_logger, breaker.StrategyName, breaker.PipelineName, breaker.PipelineInstanceName, args.PreviousState, args.NewState,
+                LogClosed(_logger, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
                     args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
                 break;
             default:
-                LogIsolated(_logger, breaker.StrategyName, breaker.PipelineName, breaker.PipelineInstanceName, args.PreviousState, args.NewState,
+                LogIsolated(_logger, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
                     args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
                 break;
         }

@@ -118,6 +118,9 @@ public sealed class SlowCallCircuitBreakerHealthCheckTests
         var circuits = json.RootElement.GetProperty("checks").GetProperty("circuit-breakers");
         Assert.Equal("Degraded", circuits.GetProperty("status").GetString());
         Assert.Equal(
+            "1 of 1 circuit breaker(s) are not closed: orders/SlowCallCircuitBreaker is Open (retry after 17.5 s).",
+            circuits.GetProperty("description").GetString());
+        Assert.Equal(
             """{"pipelineName":"orders","pipelineInstanceName":null,"strategyName":"SlowCallCircuitBreaker","state":"Open","metrics":{"calls":3,"failures":2,"slowCalls":1,"failureRatio":0.6666666666666666,"slowCallRatio":0.3333333333333333},"retryAfter":"00:00:17.5000000"}""",
             circuits.GetProperty("data").GetProperty("orders/SlowCallCircuitBreaker").GetRawText());
     }

@@ -45,7 +45,7 @@ public sealed class SlowCallCircuitBreakerTransitionLogTests
             Assert.Equal(BreakerScript.StrategyName, log.GetStructuredStateValue("StrategyName"));
         });
         Assert.Equal(
-            "Circuit breaker orders-breaker of pipeline logged-orders (instance eu-west) moved from Closed to Open because of FailureThreshold; " +
+            "Circuit breaker 'logged-orders/eu-west/orders-breaker' moved from Closed to Open because of FailureThreshold; " +
             "failure ratio 0.5, slow-call ratio 0.25, break duration 00:00:30",
             logs[0].Message);
     }
