@@ -125,6 +125,14 @@ public sealed class SlowCallCircuitBreakerHealthCheckTests
             circuits.GetProperty("data").GetProperty("orders/SlowCallCircuitBreaker").GetRawText());
     }
 
+    [Fact]
+    public void Arguments_are_checked()
+    {
+        Assert.Throws<ArgumentNullException>("builder", () => ((IHealthChecksBuilder)null!).AddSlowCallCircuitBreakers());
+        Assert.Throws<ArgumentNullException>("name", () => new ServiceCollection().AddHealthChecks().AddSlowCallCircuitBreakers(name: null!));
+        Assert.Throws<ArgumentNullException>("builder", () => OpenTelemetry.Metrics.SlowCallCircuitBreakerMeterProviderBuilderExtensions.AddSlowCallCircuitBreakerInstrumentation(null!));
+    }
+
     private static async Task<HealthReportEntry> CheckAsync(IServiceProvider services, string name = "circuit-breakers")
     {
         var report = await services.GetRequiredService<HealthCheckService>().CheckHealthAsync(registration => registration.Name == name);
