@@ -8,7 +8,8 @@ namespace PollyBreakerExt;
 /// <remarks>
 /// Every breaker reports <c>OnSlowCallCircuitBreakerCreated</c> when it is built, and Polly attaches the pipeline, instance
 /// and strategy names to every event; listening here is how the registry learns of named pipelines, HttpClient handlers
-/// and per-authority instances alike without the user registering anything. Every other event costs one type check.
+/// and per-authority instances alike without the user registering anything. Rejections (<c>OnCircuitRejected</c>) are
+/// passed on to the registry's metrics with those names. Every other event costs two type checks.
 /// </remarks>
 internal sealed class CircuitBreakerRegistryListener : TelemetryListener
 {
@@ -21,6 +22,10 @@ internal sealed class CircuitBreakerRegistryListener : TelemetryListener
         if (typeof(TArgs) == typeof(CircuitBreakerCreatedArguments) && args.Arguments is CircuitBreakerCreatedArguments created)
         {
             _registry.Register(args.Source, created.Controller);
+        }
+        else if (typeof(TArgs) == typeof(CircuitRejectedArguments) && args.Arguments is CircuitRejectedArguments rejected)
+        {
+            _registry.OnCallRejected(args.Source, rejected);
         }
     }
 }

@@ -34,6 +34,18 @@ public sealed class SlowCallCircuitBreakerRegistry
     /// </summary>
     internal event Action<RegisteredCircuitBreaker, CircuitStateChangedArguments>? StateChanged;
 
+    /// <summary>
+    /// Raised when a breaker is listed, before any transition of it is raised; for the extensions' metrics, which note a
+    /// breaker built isolated. Runs inside Polly's pipeline build: it must be quick and must not throw.
+    /// </summary>
+    internal event Action<RegisteredCircuitBreaker>? BreakerAdded;
+
+    /// <summary>
+    /// Raised for every call a registered breaker rejects, with the names Polly attached to its <c>OnCircuitRejected</c>
+    /// event; for the extensions' metrics. Runs on the rejected caller's thread: it must be quick and must not throw.
+    /// </summary>
+    internal event Action<ResilienceTelemetrySource, CircuitRejectedArguments>? CallRejected;
+
     /// <summary>Gets the listener to add to Polly's <see cref="TelemetryOptions.TelemetryListeners"/>.</summary>
     internal TelemetryListener Listener { get; }
 
@@ -154,6 +166,8 @@ public sealed class SlowCallCircuitBreakerRegistry
             isolate = _isolations.Exists(selector => selector.Matches(breaker));
         }
 
+        BreakerAdded?.Invoke(breaker);
+
         // The breaker holds this handler, not the other way round, so the registry still keeps nothing alive.
         controller.StateChanged += args => StateChanged?.Invoke(breaker, args);
 
@@ -163,6 +177,10 @@ public sealed class SlowCallCircuitBreakerRegistry
             _ = controller.IsolateAsync(CancellationToken.None);
         }
     }
+
+    /// <summary>Passes on a rejection reported through Polly's telemetry. Called from the telemetry listener.</summary>
+    internal void OnCallRejected(ResilienceTelemetrySource source, in CircuitRejectedArguments rejected)
+        => CallRejected?.Invoke(source, rejected);
 
     /// <summary>Lists the live breakers, dropping collected and disposed ones; may hold unused twins (see <see cref="GetBreakers"/>).</summary>
     internal RegisteredCircuitBreaker[] GetLive()

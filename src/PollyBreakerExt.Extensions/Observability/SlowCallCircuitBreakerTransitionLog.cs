@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+
+namespace PollyBreakerExt;
+
+/// <summary>
+/// Logs every transition of every breaker of the registry once, as a structured log with an <see cref="EventId"/>.
+/// </summary>
+/// <remarks>
+/// Open is a warning (calls are failing or slow, and are now rejected), and so is isolated (an operator stopped all
+/// calls). Half-open and closed are information: the breaker is probing, or recovered. The ratios are the window's when
+/// the transition is logged: those that tripped the circuit on open, and 0 on close, which clears the window. The
+/// breaker is named as Polly's own logs name a source, <c>pipeline/instance/strategy</c>, with <c>(null)</c> for a
+/// pipeline without instance.
+/// </remarks>
+internal sealed partial class SlowCallCircuitBreakerTransitionLog
+{
+    private const string Template =
+        "Circuit breaker '{PipelineName}/{PipelineInstance}/{StrategyName}' moved from {PreviousState} to {NewState} " +
+        "because of {Reason}; failure ratio {FailureRatio:0.###}, slow-call ratio {SlowCallRatio:0.###}, break duration {BreakDuration}";
+
+    private readonly ILogger _logger;
+
+    public SlowCallCircuitBreakerTransitionLog(SlowCallCircuitBreakerRegistry registry, ILoggerFactory loggerFactory)
+    {
+        _logger = loggerFactory.CreateLogger(SlowCallCircuitBreakerTelemetryNames.LoggerCategory);
+        registry.StateChanged += OnStateChanged;
+    }
+
+    [LoggerMessage(EventId = 1, EventName = "CircuitOpened", Level = LogLevel.Warning, Message = Template)]
+    private static partial void LogOpened(
+        ILogger logger, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState,
+        CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
+
+    [LoggerMessage(EventId = 2, EventName = "CircuitHalfOpened", Level = LogLevel.Information, Message = Template)]
+    private static partial void LogHalfOpened(
+        ILogger logger, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState,
+        CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
+
+    [LoggerMessage(EventId = 3, EventName = "CircuitClosed", Level = LogLevel.Information, Message = Template)]
+    private static partial void LogClosed(
+        ILogger logger, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState,
+        CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
+
+    [LoggerMessage(EventId = 4, EventName = "CircuitIsolated", Level = LogLevel.Warning, Message = Template)]
+    private static partial void LogIsolated(
+        ILogger logger, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState,
+        CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
+
+    private void OnStateChanged(RegisteredCircuitBreaker breaker, CircuitStateChangedArguments args)
+    {
+        var level = args.NewState is CircuitState.Open or CircuitState.Isolated ? LogLevel.Warning : LogLevel.Information;
+        if (!_logger.IsEnabled(level))
+        {
+            return; // reading the window takes the breaker's lock: only for a log that is written
+        }
+
+        var metrics = breaker.TryGetController(out var controller) ? controller.Metrics : default;
+        switch (args.NewState)
+        {
+            case CircuitState.Open:
+                LogOpened(_logger, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
+                    args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
+                break;
+            case CircuitState.HalfOpen:
+                LogHalfOpened(_logger, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
+                    args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
+                break;
+            case CircuitState.Closed:
+                LogClosed(_logger, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
+                    args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
+                break;
+            default:
+                LogIsolated(_logger, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
+                    args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
+                break;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace PollyBreakerExt.Extensions.Tests.Observability;
+
+/// <summary>
+/// The structured log of every transition, read with <see cref="FakeLogger"/>.
+/// </summary>
+public sealed class SlowCallCircuitBreakerTransitionLogTests
+{
+    private const string Category = "PollyBreakerExt.SlowCallCircuitBreaker";
+
+    [Fact]
+    public async Task Every_transition_is_logged_once_with_its_event_id_level_names_states_reason_ratios_and_break_duration()
+    {
+        await using var script = new BreakerScript("logged-orders", services => services.AddFakeLogging());
+        script.Trip();
+        script.Recover(TimeSpan.Zero);
+        await script.Registry.IsolateAsync(script.PipelineName);
+        await script.Registry.CloseAsync(script.PipelineName);
+
+        var logs = script.Services.GetFakeLogCollector().GetSnapshot().Where(log => log.Category == Category).ToList();
+        Assert.Equal(
+            [
+                (LogLevel.Warning, 1, "CircuitOpened", "Closed", "Open", "FailureThreshold", "0.5", "0.25", "00:00:30"),
+                (LogLevel.Information, 2, "CircuitHalfOpened", "Open", "HalfOpen", "BreakDurationElapsed", "0.5", "0.25", null),
+                (LogLevel.Information, 3, "CircuitClosed", "HalfOpen", "Closed", "HalfOpenSucceeded", "0", "0", null),
+                (LogLevel.Warning, 4, "CircuitIsolated", "Closed", "Isolated", "Manual", "0", "0", null),
+                (LogLevel.Information, 3, "CircuitClosed", "Isolated", "Closed", "Manual", "0", "0", null),
+            ],
+            logs.Select(log => (
+                log.Level,
+                log.Id.Id,
+                log.Id.Name,
+                log.GetStructuredStateValue("PreviousState"),
+                log.GetStructuredStateValue("NewState"),
+                log.GetStructuredStateValue("Reason"),
+                log.GetStructuredStateValue("FailureRatio"),
+                log.GetStructuredStateValue("SlowCallRatio"),
+                log.GetStructuredStateValue("BreakDuration"))));
+        Assert.All(logs, log =>
+        {
+            Assert.Equal("logged-orders", log.GetStructuredStateValue("PipelineName"));
+            Assert.Equal(BreakerScript.InstanceName, log.GetStructuredStateValue("PipelineInstance"));
+            Assert.Equal(BreakerScript.StrategyName, log.GetStructuredStateValue("StrategyName"));
+        });
+        Assert.Equal(
+            "Circuit breaker 'logged-orders/eu-west/orders-breaker' moved from Closed to Open because of FailureThreshold; " +
+            "failure ratio 0.5, slow-call ratio 0.25, break duration 00:00:30",
+            logs[0].Message);
+    }
+
+    [Fact]
+    public async Task The_reason_names_what_tripped_the_circuit_and_what_reopened_it()
+    {
+        await using var script = new BreakerScript("logged-reasons", services => services.AddFakeLogging());
+        script.Trip();
+        script.Time.Advance(BreakerScript.BreakDuration);
+        script.Succeed(TimeSpan.FromSeconds(3)); // a slow probe
+
+        var opened = script.Services.GetFakeLogCollector().GetSnapshot()
+            .Where(log => log.Category == Category && log.Id.Name == "CircuitOpened")
+            .Select(log => log.GetStructuredStateValue("Reason"));
+        Assert.Equal(["FailureThreshold", "HalfOpenProbeSlow"], opened);
+    }
+
+    [Fact]
+    public async Task Nothing_is_logged_below_the_configured_level()
+    {
+        await using var script = new BreakerScript("logged-quiet", services => services
+            .AddFakeLogging()
+            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)));
+        script.Trip();
+        script.Recover(TimeSpan.Zero);
+
+        var logs = script.Services.GetFakeLogCollector().GetSnapshot().Where(log => log.Category == Category).ToList();
+        Assert.Equal(["CircuitOpened"], logs.Select(log => log.Id.Name));
+    }
+}
