@@ -76,7 +76,7 @@ public sealed class ProductApiTests : IAsyncLifetime, IDisposable
         Assert.True(circuit.GetProperty("retry_after_seconds").GetDouble() > 0);
         var health = await GetJsonAsync("health", HttpStatusCode.OK); // Degraded still answers 200
         Assert.Equal("Degraded", health.GetProperty("status").GetString());
-        Assert.Equal("open", health.GetProperty("checks").GetProperty("circuit-breakers").GetProperty("data").GetProperty(BreakerName).GetProperty("state").GetString());
+        Assert.Equal("Open", health.GetProperty("checks").GetProperty("circuit-breakers").GetProperty("data").GetProperty(BreakerName).GetProperty("state").GetString());
 
         // Recovered, through the serve mode's switch: after the break, fast probes close the breaker.
         using (var switched = await Http.PutAsync("upstream/phase/recovered", content: null))

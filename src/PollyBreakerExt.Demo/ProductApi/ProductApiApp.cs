@@ -32,7 +32,7 @@ public static class ProductApiApp
         var builder = LoopbackWebApp.CreateBuilder(url);
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<ProductCache>();
-        builder.Services.AddHealthChecks().AddDemoCircuitBreakers();
+        builder.Services.AddHealthChecks().AddSlowCallCircuitBreakers();
 
         builder.Services
             .AddHttpClient(ClientName, client =>
