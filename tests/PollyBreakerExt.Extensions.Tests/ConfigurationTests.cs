@@ -314,7 +314,7 @@ public sealed class ConfigurationTests : IAsyncLifetime
     [Fact]
     public async Task Unvalidated_DI_pipeline_options_with_an_invalid_reload_keep_the_running_breaker_and_stop_following_changes()
     {
-        // Polly's own behaviour, pinned here because docs/integration.md describes it.
+        // Polly's own behaviour, pinned here because README.md (Configuration) describes it.
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Orders:Breaker:FailureThreshold"] = "1" })
             .Build();
