@@ -19,6 +19,7 @@ public class LifecycleTests
         var registry = new ResiliencePipelineRegistry<string>();
         registry.GetOrAddPipeline("plain", b => b.AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions { ManualControl = control, StateProvider = provider }));
         registry.GetOrAddPipeline<int>("generic", b => b.AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions<int> { ManualControl = control, StateProvider = genericProvider }));
+        registry.GetOrAddPipeline("uncontrolled", b => b.AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions()));
 
         await registry.DisposeAsync();
         await control.IsolateAsync();
@@ -143,13 +144,76 @@ public class LifecycleTests
         Assert.Equal(1, provider.Metrics.Failures);
     }
 
-    /// <summary>A clock that only moves when told, at any frequency and from any timestamp.</summary>
+    [Fact]
+    public async Task A_call_that_finds_the_circuit_isolated_but_closed_by_the_time_it_is_admitted_runs_as_a_closed_call()
+    {
+        var control = new SlowCallCircuitBreakerManualControl(isIsolated: true);
+        var clock = new ManualClock(1_000, TimeSpan.TicksPerSecond);
+        var provider = new SlowCallCircuitBreakerStateProvider();
+        var pipeline = new ResiliencePipelineBuilder<int> { TimeProvider = clock }
+            .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions<int> { ManualControl = control, StateProvider = provider })
+            .Build();
+
+        // The breaker reads its clock after reading the state and before taking its lock: close it right there.
+        clock.OnNextTimestamp = () => control.CloseAsync().GetAwaiter().GetResult();
+        var outcome = await pipeline.ExecuteOutcomeAsync((_, _) => Outcome.FromResultAsValueTask(7), ResilienceContextPool.Shared.Get(), 0);
+
+        Assert.Equal(7, outcome.Result);
+        Assert.Equal(CircuitState.Closed, provider.CircuitState);
+        Assert.Equal(1, provider.Metrics.Calls);
+    }
+
+    [Fact]
+    public async Task A_first_probe_whose_callback_throws_synchronously_reopens_as_a_failed_probe()
+    {
+        var breaker = new Breaker(NewOptions(failureThreshold: 1));
+        breaker.Fail();
+        breaker.Advance(TimeSpan.FromSeconds(30));
+
+        var outcome = await breaker.RunAsync(_ => throw new InvalidOperationException("sync probe failure"));
+
+        Assert.Equal("sync probe failure", outcome.Exception!.Message);
+        Assert.Equal(CircuitTransitionReason.HalfOpenProbeFailed, breaker.Transitions[^1].Reason);
+        Assert.Equal(CircuitState.Open, breaker.State);
+    }
+
+    [Fact]
+    public async Task Every_rejection_reports_the_breaker_its_state_and_the_time_left()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        var options = NewOptions(failureThreshold: 1);
+        options.Name = "payments";
+        options.ManualControl = control;
+        var breaker = new Breaker(options);
+        breaker.Fail();
+        breaker.Advance(TimeSpan.FromSeconds(10));
+        breaker.Succeed();
+        await control.IsolateAsync();
+        breaker.Succeed();
+
+        var rejections = breaker.Telemetry.Named("OnCircuitRejected").Select(e => Assert.IsType<CircuitRejectedArguments>(e.Arguments)).ToList();
+
+        Assert.Equal(
+            [new CircuitRejectedArguments("payments", CircuitState.Open, TimeSpan.FromSeconds(20)), new CircuitRejectedArguments("payments", CircuitState.Isolated, null)],
+            rejections);
+        Assert.Equal(("payments", CircuitState.Open, TimeSpan.FromSeconds(20)), (rejections[0].BreakerName, rejections[0].State, rejections[0].RetryAfter!.Value));
+    }
+
+    /// <summary>A clock that only moves when told, at any frequency and from any timestamp; it can run a hook when read.</summary>
     private sealed class ManualClock(long timestamp, long frequency) : TimeProvider
     {
         public long Timestamp { get; set; } = timestamp;
 
+        public Action? OnNextTimestamp { get; set; }
+
         public override long TimestampFrequency => frequency;
 
-        public override long GetTimestamp() => Timestamp;
+        public override long GetTimestamp()
+        {
+            var hook = OnNextTimestamp;
+            OnNextTimestamp = null;
+            hook?.Invoke();
+            return Timestamp;
+        }
     }
 }
