@@ -568,6 +568,12 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
         {
             Transition_NeedsLock(CircuitState.Closed, reason, null, outcome, context);
         }
+        else
+        {
+            // An opening may be waiting for its generator: it was judged on the window just cleared, so drop it.
+            _openingPending = false;
+            _epoch++;
+        }
     }
 
     private void Transition_NeedsLock(CircuitState newState, CircuitTransitionReason reason, TimeSpan? breakDuration, Outcome<T> outcome, ResilienceContext context)
