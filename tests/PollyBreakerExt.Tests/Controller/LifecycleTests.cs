@@ -104,6 +104,34 @@ public class LifecycleTests
     }
 
     [Fact]
+    public async Task A_manual_close_while_an_opening_awaits_its_generator_cancels_the_opening()
+    {
+        var generated = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var control = new SlowCallCircuitBreakerManualControl();
+        var options = NewOptions(failureThreshold: 2);
+        options.ManualControl = control;
+        options.BreakDurationGenerator = _ => new(generated.Task);
+        var breaker = new Breaker(options);
+        breaker.Fail();
+
+        var opening = breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("second")));
+        await control.CloseAsync();
+        generated.SetResult(TimeSpan.FromSeconds(12));
+        await opening;
+
+        // The close cleared the window the opening was judged on: the circuit stays closed and judges afresh.
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Empty(breaker.Transitions);
+        Assert.Equal(default, breaker.Metrics);
+        breaker.Fail();
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        generated = new TaskCompletionSource<TimeSpan>();
+        generated.SetResult(TimeSpan.FromSeconds(12));
+        breaker.Fail();
+        Assert.Equal(CircuitState.Open, breaker.State);
+    }
+
+    [Fact]
     public async Task A_break_ending_past_the_clock_s_last_timestamp_keeps_the_circuit_open_instead_of_wrapping_around()
     {
         var clock = new ManualClock(long.MaxValue - TimeSpan.TicksPerSecond, TimeSpan.TicksPerSecond);
