@@ -46,6 +46,64 @@ public class BadInputTests
         Assert.Contains(property, exception.Message, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string, Action<SlowCallCircuitBreakerStrategyOptions<int>>> ValuesAtTheBounds => new()
+    {
+        { "SamplingDuration = 1 tick", o => o.SamplingDuration = TimeSpan.FromTicks(1) },
+        { "SamplingDuration = 1 day", o => o.SamplingDuration = TimeSpan.FromDays(1) },
+        { "SlidingWindowSize = 1", o => (o.SlidingWindowSize, o.MinimumThroughput, o.FailureThreshold) = (1, 1, 1) },
+        { "SlidingWindowSize = 1,000,000", o => o.SlidingWindowSize = 1_000_000 },
+        { "MinimumThroughput = 1", o => o.MinimumThroughput = 1 },
+        { "MinimumThroughput = SlidingWindowSize", o => (o.SlidingWindowType, o.SlidingWindowSize, o.MinimumThroughput) = (SlidingWindowType.CountBased, 7, 7) },
+        { "FailureThreshold = SlidingWindowSize", o => (o.SlidingWindowType, o.SlidingWindowSize, o.MinimumThroughput, o.FailureThreshold) = (SlidingWindowType.CountBased, 7, 1, 7) },
+        { "SlowCallDurationThreshold = 1 tick", o => o.SlowCallDurationThreshold = TimeSpan.FromTicks(1) },
+        { "SlowCallDurationThreshold = 1 day", o => o.SlowCallDurationThreshold = TimeSpan.FromDays(1) },
+        { "BreakDuration = 1 tick", o => o.BreakDuration = TimeSpan.FromTicks(1) },
+        { "BreakDuration = 1 day", o => o.BreakDuration = TimeSpan.FromDays(1) },
+        { "SuccessThreshold = 1", o => o.SuccessThreshold = 1 },
+        { "SuccessThreshold = 1000", o => o.SuccessThreshold = 1000 },
+        { "only FailureThreshold", o => (o.FailureThreshold, o.FailureRatio, o.SlowCallDurationThreshold) = (1, null, null) },
+        { "only FailureRatio", o => (o.FailureThreshold, o.FailureRatio, o.SlowCallDurationThreshold) = (null, 0.5, null) },
+        { "only slow calls", o => (o.FailureThreshold, o.FailureRatio, o.SlowCallDurationThreshold) = (null, null, TimeSpan.FromSeconds(1)) },
+    };
+
+    [Theory]
+    [MemberData(nameof(ValuesAtTheBounds))]
+    public void Values_at_the_bounds_are_valid_and_the_breaker_works_with_them(string bound, Action<SlowCallCircuitBreakerStrategyOptions<int>> set)
+    {
+        var options = new SlowCallCircuitBreakerStrategyOptions<int>();
+        set(options);
+
+        var breaker = new Breaker(options);
+        breaker.Succeed();
+
+        Assert.True(breaker.State == CircuitState.Closed, bound);
+    }
+
+    [Fact]
+    public async Task Every_rejection_message_names_the_breaker_and_why_it_rejects()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        var options = NewOptions(failureThreshold: 1, successThreshold: 1);
+        options.Name = "payment-api";
+        options.ManualControl = control;
+        var breaker = new Breaker(options);
+        var release = new TaskCompletionSource<Outcome<int>>();
+
+        breaker.Fail();
+        var open = breaker.Succeed().Exception!.Message;
+        breaker.Advance(TimeSpan.FromSeconds(30));
+        var probe = breaker.RunAsync(_ => new(release.Task));
+        var halfOpen = breaker.Succeed().Exception!.Message;
+        release.SetResult(Outcome.FromResult(1));
+        Assert.Equal(1, (await probe).Result);
+        await control.IsolateAsync();
+        var isolated = breaker.Succeed().Exception!.Message;
+
+        Assert.Equal("The circuit breaker 'payment-api' is open; calls are rejected until the break ends.", open);
+        Assert.Equal("The circuit breaker 'payment-api' is half-open and its 1 probe(s) are running; other calls are rejected.", halfOpen);
+        Assert.Equal("The circuit breaker 'payment-api' is isolated; calls are rejected until it is closed by hand.", isolated);
+    }
+
     [Fact]
     public void Invalid_options_fail_at_build_on_a_non_generic_pipeline_too()
     {
