@@ -105,7 +105,6 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
     /// this predicate runs. If the predicate throws, the call is recorded as a failure and the predicate's exception
     /// becomes the call's outcome.
     /// </remarks>
-    [Required]
     public Func<CircuitBreakerPredicateArguments<TResult>, ValueTask<bool>> ShouldHandle { get; set; } = DefaultShouldHandle<TResult>.Predicate;
 
     /// <summary>Gets or sets a callback run when the circuit opens or is isolated.</summary>
@@ -133,6 +132,12 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
         var errors = new List<ValidationResult>();
 
         void Error(string message, params string[] members) => errors.Add(new ValidationResult(message, members));
+
+        // Checked here rather than with [Required]: a failed attribute would stop this method, hiding every other error.
+        if (ShouldHandle is null)
+        {
+            Error("ShouldHandle is required.", nameof(ShouldHandle));
+        }
 
         if (!Enum.IsDefined(SlidingWindowType))
         {

@@ -118,6 +118,18 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
 
     public bool IsDisposed => Volatile.Read(ref _disposed);
 
+    /// <summary>Gets the half-open probes of the current episode still running; read by the reliability tests.</summary>
+    internal int ProbesInFlight
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _state == CircuitState.HalfOpen ? _probesInFlight : 0;
+            }
+        }
+    }
+
     public void Dispose()
     {
         Volatile.Write(ref _disposed, true);
