@@ -164,20 +164,10 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
             pending = new(Outcome.FromException<TResult>(exception));
         }
 
-        if (!pending.IsCompletedSuccessfully || !_usesDefaultShouldHandle)
-        {
-            return CompleteAsync(pending, context, permit);
-        }
-
-        // The hot path: a synchronous callback classified by the default predicate, without allocating.
-        var outcome = pending.Result;
-        var classification = IsCancelledByCaller(outcome.Exception, context)
-            ? CallClassification.Ignored
-            : DefaultShouldHandle<T>.IsFailure(outcome.Exception) ? CallClassification.Failure : CallClassification.Success;
-
-        return Exit(permit, classification, outcome, context, out var pendingOpening)
-            ? FinishTransitionAsync(outcome, context, pendingOpening)
-            : new(outcome);
+        // The hot path: a synchronous callback is completed synchronously, without allocating.
+        return pending.IsCompletedSuccessfully
+            ? Complete(pending.Result, context, permit)
+            : CompleteAsync(pending, context, permit);
     }
 
     public Task IsolateAsync(CancellationToken cancellationToken)
@@ -349,6 +339,16 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
             outcome = Outcome.FromException<TResult>(exception);
         }
 
+        return await Complete(outcome, context, permit).ConfigureAwait(context.ContinueOnCapturedContext);
+    }
+
+    /// <summary>
+    /// Classifies and records a finished call. Synchronous unless the predicate or a transition is not, so a custom
+    /// predicate that answers at once costs no state machine.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // Keeps the default hot path a single frame, as it was inline in ExecuteAsync.
+    private ValueTask<Outcome<TResult>> Complete<TResult>(Outcome<TResult> outcome, ResilienceContext context, Permit permit)
+    {
         CallClassification classification;
         if (IsCancelledByCaller(outcome.Exception, context))
         {
@@ -360,18 +360,45 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
         }
         else
         {
+            ValueTask<bool> handled;
             try
             {
-                var handled = await _shouldHandle(new(context, AsOutcomeOfT(outcome))).ConfigureAwait(context.ContinueOnCapturedContext);
-                classification = handled ? CallClassification.Failure : CallClassification.Success;
+                handled = _shouldHandle(new(context, AsOutcomeOfT(outcome)));
             }
 #pragma warning disable CA1031 // A throwing predicate must not lose the call: it counts as a failure and its exception is the outcome.
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                classification = CallClassification.Failure;
+                handled = new(true);
                 outcome = Outcome.FromException<TResult>(exception);
             }
+
+            if (!handled.IsCompletedSuccessfully)
+            {
+                return CompleteAfterPredicateAsync(handled, outcome, context, permit);
+            }
+
+            classification = handled.Result ? CallClassification.Failure : CallClassification.Success;
+        }
+
+        return Exit(permit, classification, outcome, context, out var pendingOpening)
+            ? FinishTransitionAsync(outcome, context, pendingOpening)
+            : new(outcome);
+    }
+
+    private async ValueTask<Outcome<TResult>> CompleteAfterPredicateAsync<TResult>(ValueTask<bool> handled, Outcome<TResult> outcome, ResilienceContext context, Permit permit)
+    {
+        CallClassification classification;
+        try
+        {
+            classification = await handled.ConfigureAwait(context.ContinueOnCapturedContext) ? CallClassification.Failure : CallClassification.Success;
+        }
+#pragma warning disable CA1031 // A throwing predicate must not lose the call: it counts as a failure and its exception is the outcome.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            classification = CallClassification.Failure;
+            outcome = Outcome.FromException<TResult>(exception);
         }
 
         if (Exit(permit, classification, outcome, context, out var pendingOpening))

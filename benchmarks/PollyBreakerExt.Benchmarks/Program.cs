@@ -1,0 +1,33 @@
+using BenchmarkDotNet.Running;
+
+namespace PollyBreakerExt.Benchmarks;
+
+public static class Program
+{
+    /// <summary>
+    /// Every BenchmarkDotNet argument works: <c>--filter '*Rejection*'</c>, <c>--job short</c>, <c>--job dry</c>, <c>--list flat</c>.
+    /// </summary>
+    /// <returns>Non-zero when a benchmark failed to build or run, or threw (e.g. a breaker left the state it measures), so CI notices.</returns>
+    public static int Main(string[] args)
+    {
+        if (args is ["--retained", ..])
+        {
+            return RetainedReport.Print();
+        }
+
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToList();
+        if (summaries.Count == 0 && args.Contains("--filter"))
+        {
+            Console.Error.WriteLine("No benchmark matched the filter.");
+            return 1;
+        }
+
+        var failed = summaries.Where(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)).Select(s => s.Title).ToList();
+        foreach (var title in failed)
+        {
+            Console.Error.WriteLine($"Benchmark run failed: {title}");
+        }
+
+        return failed.Count == 0 ? 0 : 1;
+    }
+}
