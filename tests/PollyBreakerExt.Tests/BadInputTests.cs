@@ -116,6 +116,23 @@ public class BadInputTests
     }
 
     [Fact]
+    public void Cross_field_errors_say_what_the_window_can_never_hold()
+    {
+        var options = new SlowCallCircuitBreakerStrategyOptions<int>
+        {
+            SlidingWindowType = SlidingWindowType.CountBased,
+            SlidingWindowSize = 5,
+            MinimumThroughput = 6,
+            FailureThreshold = 7,
+        };
+
+        var exception = Assert.Throws<ValidationException>(() => new ResiliencePipelineBuilder<int>().AddSlowCallCircuitBreaker(options));
+
+        Assert.Contains("MinimumThroughput (6) must not exceed SlidingWindowSize (5)", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("FailureThreshold (7) must not exceed SlidingWindowSize (5)", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_predicate_is_named_together_with_every_other_bad_property()
     {
         var options = new SlowCallCircuitBreakerStrategyOptions<int> { ShouldHandle = null!, MinimumThroughput = 0, BreakDuration = TimeSpan.Zero };

@@ -133,6 +133,18 @@ public class SlowCallCircuitBreakerManualControlTests
     }
 
     [Fact]
+    public async Task A_breaker_built_after_isolation_and_closing_starts_closed()
+    {
+        var control = new SlowCallCircuitBreakerManualControl(isIsolated: true);
+        await control.IsolateAsync();
+        await control.CloseAsync();
+
+        var breaker = WithControl(control);
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
     public async Task A_breaker_built_after_isolation_starts_isolated()
     {
         var control = new SlowCallCircuitBreakerManualControl();

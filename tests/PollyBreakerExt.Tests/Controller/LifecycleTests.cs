@@ -131,6 +131,89 @@ public class LifecycleTests
         Assert.Equal(CircuitState.Open, breaker.State);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_opening_that_outlived_a_manual_close_does_not_open_the_circuit_for_a_later_trip(bool isolatedBeforeClosing)
+    {
+        var generators = new Queue<TaskCompletionSource<TimeSpan>>();
+        var control = new SlowCallCircuitBreakerManualControl();
+        var options = NewOptions(failureThreshold: 1);
+        options.ManualControl = control;
+        options.BreakDurationGenerator = _ =>
+        {
+            var generator = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+            generators.Enqueue(generator);
+            return new(generator.Task);
+        };
+        var breaker = new Breaker(options);
+
+        var first = breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("first")));
+        if (isolatedBeforeClosing)
+        {
+            await control.IsolateAsync();
+        }
+
+        await control.CloseAsync();
+        var second = breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("second")));
+        var (stale, current) = (generators.Dequeue(), generators.Dequeue());
+
+        stale.SetResult(TimeSpan.FromSeconds(11));
+        await first;
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        current.SetResult(TimeSpan.FromSeconds(22));
+        await second;
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        var opened = Assert.Single(breaker.Transitions, t => t.NewState == CircuitState.Open);
+        Assert.Equal(TimeSpan.FromSeconds(22), opened.BreakDuration);
+    }
+
+    [Fact]
+    public async Task A_count_based_breaker_without_slow_call_detection_never_reads_the_clock_while_closed()
+    {
+        var clock = new ManualClock(1_000, TimeSpan.TicksPerSecond);
+        var pipeline = new ResiliencePipelineBuilder<int> { TimeProvider = clock }
+            .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions<int>
+            {
+                SlidingWindowType = SlidingWindowType.CountBased,
+                FailureThreshold = 5,
+                SlowCallDurationThreshold = null,
+            })
+            .Build();
+        clock.Reads = 0;
+
+        for (var i = 0; i < 50; i++)
+        {
+            await pipeline.ExecuteOutcomeAsync((_, fail) => fail ? Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException()) : Outcome.FromResultAsValueTask(1), ResilienceContextPool.Shared.Get(), i % 20 == 0);
+        }
+
+        Assert.Equal(0, clock.Reads);
+    }
+
+    [Fact]
+    public async Task A_time_based_window_ages_calls_out_on_time_on_a_clock_whose_timestamps_start_below_zero()
+    {
+        var second = TimeSpan.TicksPerSecond;
+        var clock = new ManualClock(-second / 2, TimeSpan.TicksPerSecond);
+        var provider = new SlowCallCircuitBreakerStateProvider();
+        var pipeline = new ResiliencePipelineBuilder<int> { TimeProvider = clock }
+            .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions<int>
+            {
+                SamplingDuration = TimeSpan.FromSeconds(10),
+                FailureThreshold = 5,
+                StateProvider = provider,
+            })
+            .Build();
+
+        // Buckets are a second wide: the call at -0.5 s lies in [-1 s, 0 s), which leaves the window at 10 s exactly.
+        await pipeline.ExecuteOutcomeAsync((_, _) => Outcome.FromResultAsValueTask(1), ResilienceContextPool.Shared.Get(), 0);
+        clock.Timestamp = (10 * second) - 1;
+        Assert.Equal(1, provider.Metrics.Calls);
+        clock.Timestamp = 10 * second;
+        Assert.Equal(0, provider.Metrics.Calls);
+    }
+
     [Fact]
     public async Task A_break_ending_past_the_clock_s_last_timestamp_keeps_the_circuit_open_instead_of_wrapping_around()
     {
@@ -232,12 +315,15 @@ public class LifecycleTests
     {
         public long Timestamp { get; set; } = timestamp;
 
+        public int Reads { get; set; }
+
         public Action? OnNextTimestamp { get; set; }
 
         public override long TimestampFrequency => frequency;
 
         public override long GetTimestamp()
         {
+            Reads++;
             var hook = OnNextTimestamp;
             OnNextTimestamp = null;
             hook?.Invoke();
