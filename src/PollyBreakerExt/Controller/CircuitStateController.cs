@@ -152,17 +152,7 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
             return ExecuteAfterEventsAsync(callback, context, state, permit);
         }
 
-        ValueTask<Outcome<TResult>> pending;
-        try
-        {
-            pending = callback(context, state);
-        }
-#pragma warning disable CA1031 // The callback's exception is its outcome, as everywhere in Polly.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            pending = new(Outcome.FromException<TResult>(exception));
-        }
+        var pending = Invoke(callback, context, state);
 
         // The hot path: a synchronous callback is completed synchronously, without allocating.
         return pending.IsCompletedSuccessfully
@@ -199,6 +189,23 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
 
     private static bool IsCancelledByCaller(Exception? exception, ResilienceContext context)
         => exception is OperationCanceledException && context.CancellationToken.IsCancellationRequested;
+
+    private static ValueTask<Outcome<TResult>> Invoke<TResult, TState>(
+        Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback,
+        ResilienceContext context,
+        TState state)
+    {
+        try
+        {
+            return callback(context, state);
+        }
+#pragma warning disable CA1031 // The callback's exception is its outcome, as everywhere in Polly.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            return new(Outcome.FromException<TResult>(exception));
+        }
+    }
 
     private static Outcome<T> AsOutcomeOfT<TResult>(in Outcome<TResult> outcome)
     {
@@ -310,19 +317,7 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
     {
         await Events.DispatchAsync(context).ConfigureAwait(context.ContinueOnCapturedContext);
 
-        ValueTask<Outcome<TResult>> pending;
-        try
-        {
-            pending = callback(context, state);
-        }
-#pragma warning disable CA1031 // The callback's exception is its outcome.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            pending = new(Outcome.FromException<TResult>(exception));
-        }
-
-        return await CompleteAsync(pending, context, permit).ConfigureAwait(context.ContinueOnCapturedContext);
+        return await CompleteAsync(Invoke(callback, context, state), context, permit).ConfigureAwait(context.ContinueOnCapturedContext);
     }
 
     private async ValueTask<Outcome<TResult>> CompleteAsync<TResult>(ValueTask<Outcome<TResult>> pending, ResilienceContext context, Permit permit)
@@ -381,9 +376,7 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
             classification = handled.Result ? CallClassification.Failure : CallClassification.Success;
         }
 
-        return Exit(permit, classification, outcome, context, out var pendingOpening)
-            ? FinishTransitionAsync(outcome, context, pendingOpening)
-            : new(outcome);
+        return Record(permit, classification, outcome, context);
     }
 
     private async ValueTask<Outcome<TResult>> CompleteAfterPredicateAsync<TResult>(ValueTask<bool> handled, Outcome<TResult> outcome, ResilienceContext context, Permit permit)
@@ -401,13 +394,15 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
             outcome = Outcome.FromException<TResult>(exception);
         }
 
-        if (Exit(permit, classification, outcome, context, out var pendingOpening))
-        {
-            return await FinishTransitionAsync(outcome, context, pendingOpening).ConfigureAwait(context.ContinueOnCapturedContext);
-        }
-
-        return outcome;
+        return await Record(permit, classification, outcome, context).ConfigureAwait(context.ContinueOnCapturedContext);
     }
+
+    /// <summary>Records a classified call; completes synchronously unless it caused a transition.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ValueTask<Outcome<TResult>> Record<TResult>(in Permit permit, CallClassification classification, Outcome<TResult> outcome, ResilienceContext context)
+        => Exit(permit, classification, outcome, context, out var pendingOpening)
+            ? FinishTransitionAsync(outcome, context, pendingOpening)
+            : new(outcome);
 
     /// <summary>Records a completed call; returns whether a transition needs finishing outside the lock.</summary>
     private bool Exit<TResult>(in Permit permit, CallClassification classification, in Outcome<TResult> outcome, ResilienceContext context, out PendingOpening? pendingOpening)
