@@ -1,0 +1,52 @@
+using System.CommandLine;
+using PollyBreakerExt.Tuner.Cli;
+using Spectre.Console;
+
+namespace PollyBreakerExt.Tuner;
+
+/// <summary>The tool's entry: <c>pollybreaker-tune replay|sweep</c>.</summary>
+internal static class TunerProgram
+{
+    public const int ExitOk = 0;
+    public const int ExitUsage = 2;
+
+    /// <summary>Runs the command line; bad input (arguments, trace, options) prints one error line and returns 2.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="output">Results and help.</param>
+    /// <param name="error">Errors.</param>
+    /// <param name="progressConsole">Where long sweeps draw a progress bar; null when not on an interactive terminal.</param>
+    public static int Run(string[] args, TextWriter output, TextWriter error, IAnsiConsole? progressConsole = null)
+    {
+        var root = new RootCommand("pollybreaker-tune: what would this breaker have done? Replays recorded calls through the real slow-call circuit breaker on a fake clock.")
+        {
+            ReplayCommand.Create(output),
+            SweepCommand.Create(output, progressConsole),
+        };
+
+        var parsed = root.Parse(args);
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+        {
+            foreach (var problem in parsed.Errors)
+            {
+                error.WriteLine($"error: {problem.Message}");
+            }
+
+            error.WriteLine($"See '{string.Join(' ', CommandPath(parsed.CommandResult.Command, root))} --help'.");
+            return ExitUsage;
+        }
+
+        try
+        {
+            return parsed.Invoke(configuration);
+        }
+        catch (TunerInputException bad)
+        {
+            error.WriteLine($"error: {bad.Message}");
+            return ExitUsage;
+        }
+    }
+
+    private static IEnumerable<string> CommandPath(Command command, RootCommand root)
+        => ReferenceEquals(command, root) ? ["pollybreaker-tune"] : ["pollybreaker-tune", command.Name];
+}
