@@ -57,8 +57,19 @@ internal sealed class TraceReplayer
     /// <param name="timeline">If given, receives transitions and binned calls for a chart.</param>
     public static ReplayResult Run(SortedTrace trace, CandidateOptions candidate, BitArray? decisions = null, ReplayTimeline? timeline = null)
     {
-        using var cursor = trace.OpenCursor();
-        return new TraceReplayer(candidate, trace.EndMs, timeline).Run(cursor, decisions);
+        // Without a synchronization context, every continuation inside the breaker runs inline when a call completes.
+        // Under one (a test runner's, a UI's), a half-open probe's completion was seen to be posted to it instead.
+        var context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            using var cursor = trace.OpenCursor();
+            return new TraceReplayer(candidate, trace.EndMs, timeline).Run(cursor, decisions);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+        }
     }
 
     private ReplayResult Run(TraceCursor cursor, BitArray? decisions)
