@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using PollyBreakerExt.Tuner.Cli;
 using Spectre.Console;
 
@@ -9,6 +10,7 @@ internal static class TunerProgram
 {
     public const int ExitOk = 0;
     public const int ExitUsage = 2;
+    public const string CommandName = "pollybreaker-tune";
 
     /// <summary>Runs the command line; bad input (arguments, trace, options) prints one error line and returns 2.</summary>
     /// <param name="args">The arguments.</param>
@@ -17,22 +19,26 @@ internal static class TunerProgram
     /// <param name="progressConsole">Where long sweeps draw a progress bar; null when not on an interactive terminal.</param>
     public static int Run(string[] args, TextWriter output, TextWriter error, IAnsiConsole? progressConsole = null)
     {
-        var root = new RootCommand("pollybreaker-tune: what would this breaker have done? Replays recorded calls through the real slow-call circuit breaker on a fake clock.")
+        // A named root rather than RootCommand, which is named after the executable: as a .NET tool that is the dll's name.
+        var root = new Command(CommandName, "What would this breaker have done? Replays recorded calls through the real slow-call circuit breaker on a fake clock.")
         {
+            new HelpOption(),
+            new VersionOption(),
             ReplayCommand.Create(output),
             SweepCommand.Create(output, progressConsole),
         };
 
         var parsed = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
-        if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+        if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
         {
             foreach (var problem in parsed.Errors)
             {
                 error.WriteLine($"error: {problem.Message}");
             }
 
-            error.WriteLine($"See '{string.Join(' ', CommandPath(parsed.CommandResult.Command, root))} --help'.");
+            var command = ReferenceEquals(parsed.CommandResult.Command, root) ? CommandName : $"{CommandName} {parsed.CommandResult.Command.Name}";
+            error.WriteLine($"See '{command} --help'.");
             return ExitUsage;
         }
 
@@ -46,7 +52,4 @@ internal static class TunerProgram
             return ExitUsage;
         }
     }
-
-    private static IEnumerable<string> CommandPath(Command command, RootCommand root)
-        => ReferenceEquals(command, root) ? ["pollybreaker-tune"] : ["pollybreaker-tune", command.Name];
 }

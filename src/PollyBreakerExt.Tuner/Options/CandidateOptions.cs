@@ -81,7 +81,7 @@ internal sealed class CandidateOptions
             }
             catch (InvalidOperationException bad)
             {
-                throw new TunerInputException($"{Source}: property '{name}' has a value {value} that is not a {TypeName(type)}: {bad.Message}");
+                throw new TunerInputException($"{Source}: property '{name}': {value} is not a valid {TypeName(type)} ({bad.Message})");
             }
         }
 
