@@ -35,7 +35,9 @@ internal static class SweepChart
         winner.MarkerSize = 14;
         winner.MarkerShape = MarkerShape.FilledDiamond;
         winner.LegendText = "best: fewest admitted failures + rejected successes";
-        var label = plot.Add.Text(string.Join("\n", candidates[best].Properties.Select(p => $"{p.Key}={p.Value}")), results[best].AdmittedFailures, results[best].RejectedSuccesses);
+        // Label the best with what sets it apart: the properties that vary across the grid.
+        var varying = candidates[best].Properties.Where(p => candidates.Any(c => !c.Properties.Contains(p))).Select(p => $"{p.Key}={p.Value}").ToList();
+        var label = plot.Add.Text(string.Join("\n", varying.Count > 0 ? varying : ["(the only candidate)"]), results[best].AdmittedFailures, results[best].RejectedSuccesses);
         label.LabelFontSize = 12;
         label.LabelBackgroundColor = Colors.White.WithAlpha(0.85);
         label.LabelAlignment = Alignment.LowerLeft;

@@ -78,7 +78,8 @@ internal static class SweepCommand
         }
         else
         {
-            ResultTable.Write(output, best, ranked: true);
+            var shared = candidates[0].Properties.Where(p => candidates.All(c => c.Properties.Contains(p))).ToList();
+            ResultTable.Write(output, best, ranked: true, candidates.Count > 1 ? shared : null);
         }
 
         return TunerProgram.ExitOk;

@@ -8,8 +8,19 @@ namespace PollyBreakerExt.Tuner.Output;
 /// <summary>The table format: one row per candidate, the same fields as the JSON.</summary>
 internal static class ResultTable
 {
-    public static void Write(TextWriter output, IReadOnlyList<(CandidateOptions Candidate, ReplayResult Result)> rows, bool ranked)
+    /// <summary>Writes the table.</summary>
+    /// <param name="output">Where.</param>
+    /// <param name="rows">The candidates, in the order to print.</param>
+    /// <param name="ranked">Whether to number the rows (sweep).</param>
+    /// <param name="shared">Properties every candidate has with the same value: printed once above the table, not per row.</param>
+    public static void Write(TextWriter output, IReadOnlyList<(CandidateOptions Candidate, ReplayResult Result)> rows, bool ranked, IReadOnlyList<KeyValuePair<string, string>>? shared = null)
     {
+        shared ??= [];
+        if (shared.Count > 0)
+        {
+            output.WriteLine($"Every candidate: {string.Join(", ", shared.Select(p => $"{p.Key}={p.Value}"))}");
+        }
+
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = AnsiSupport.No,
@@ -40,7 +51,8 @@ internal static class ResultTable
                 cells.Add(Number(i + 1));
             }
 
-            cells.Add(candidate.Properties.Count == 0 ? "(defaults)" : Markup.Escape(string.Join(Environment.NewLine, candidate.Properties.Select(p => $"{p.Key}={p.Value}"))));
+            var own = candidate.Properties.Where(p => !shared.Contains(p)).Select(p => $"{p.Key}={p.Value}").ToList();
+            cells.Add(own.Count == 0 ? "(defaults)" : Markup.Escape(string.Join(Environment.NewLine, own)));
             cells.AddRange([Number(result.Calls), Number(result.Admitted), Number(result.Rejected), Number(result.RejectedSuccesses),
                 Number(result.AdmittedFailures), Number(result.Opens), Number(result.TimeOpenMs), result.FirstOpenMs is { } first ? Number(first) : "never"]);
             table.AddRow([.. cells]);
