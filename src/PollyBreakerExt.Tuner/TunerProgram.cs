@@ -17,7 +17,8 @@ internal static class TunerProgram
     /// <param name="output">Results and help.</param>
     /// <param name="error">Errors.</param>
     /// <param name="progressConsole">Where long sweeps draw a progress bar; null when not on an interactive terminal.</param>
-    public static int Run(string[] args, TextWriter output, TextWriter error, IAnsiConsole? progressConsole = null)
+    /// <param name="progressThreshold">Replayed calls (candidates x rows) from which a sweep shows progress.</param>
+    public static int Run(string[] args, TextWriter output, TextWriter error, IAnsiConsole? progressConsole = null, long progressThreshold = SweepCommand.DefaultProgressThreshold)
     {
         // A named root rather than RootCommand, which is named after the executable: as a .NET tool that is the dll's name.
         var root = new Command(CommandName, "What would this breaker have done? Replays recorded calls through the real slow-call circuit breaker on a fake clock.")
@@ -25,7 +26,7 @@ internal static class TunerProgram
             new HelpOption(),
             new VersionOption(),
             ReplayCommand.Create(output),
-            SweepCommand.Create(output, progressConsole),
+            SweepCommand.Create(output, progressConsole, progressThreshold),
         };
 
         var parsed = root.Parse(args);

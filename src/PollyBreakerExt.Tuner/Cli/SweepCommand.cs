@@ -13,9 +13,9 @@ namespace PollyBreakerExt.Tuner.Cli;
 internal static class SweepCommand
 {
     /// <summary>Replayed calls (candidates x trace rows) above which an interactive terminal shows a progress bar.</summary>
-    private const long ProgressThreshold = 5_000_000;
+    public const long DefaultProgressThreshold = 5_000_000;
 
-    public static Command Create(TextWriter output, IAnsiConsole? progressConsole)
+    public static Command Create(TextWriter output, IAnsiConsole? progressConsole, long progressThreshold = DefaultProgressThreshold)
     {
         var trace = TunerCommandLine.Trace();
         var grid = new Option<string>("--grid")
@@ -41,17 +41,18 @@ internal static class SweepCommand
             parsed.GetValue(format)!,
             parsed.GetValue(parallel),
             output,
-            progressConsole));
+            progressConsole,
+            progressThreshold));
         return command;
     }
 
-    private static int Run(string tracePath, string gridPath, int top, string? chartPath, string format, int parallel, TextWriter output, IAnsiConsole? progressConsole)
+    private static int Run(string tracePath, string gridPath, int top, string? chartPath, string format, int parallel, TextWriter output, IAnsiConsole? progressConsole, long progressThreshold)
     {
         var candidates = OptionsFiles.ReadGrid(gridPath);
         using var trace = SortedTrace.Load(tracePath);
 
         ReplayResult[] results;
-        if (progressConsole is not null && trace.Count * candidates.Count >= ProgressThreshold)
+        if (progressConsole is not null && trace.Count * candidates.Count >= progressThreshold)
         {
             results = null!;
             progressConsole.Progress().Start(context =>

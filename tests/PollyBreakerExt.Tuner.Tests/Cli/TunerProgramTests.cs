@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Spectre.Console.Testing;
 using PollyBreakerExt.Tuner.Tests.Utils;
 
 namespace PollyBreakerExt.Tuner.Tests.Cli;
@@ -150,6 +151,24 @@ public sealed class TunerProgramTests : IDisposable
         Assert.Contains("rank", output, StringComparison.Ordinal);
         Assert.Equal(6, output.Split('\n').Count(line => line.Contains("FailureThreshold=", StringComparison.Ordinal)));
         AssertPng(chart);
+    }
+
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(1_000_000, false)]
+    public void A_long_sweep_on_an_interactive_terminal_shows_progress(long threshold, bool shown)
+    {
+        var grid = _files.Write("grid.json", """{ "FailureThreshold": [1, 2, 3] }""");
+        using var console = new TestConsole();
+        var terminal = console.Interactive();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exitCode = TunerProgram.Run(["sweep", "--trace", _trace, "--grid", grid, "--format", "json"], output, error, terminal, threshold);
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(shown, terminal.Output.Contains("replaying 3 candidates", StringComparison.Ordinal));
+        Assert.StartsWith("[", output.ToString(), StringComparison.Ordinal);
     }
 
     public void Dispose() => _files.Dispose();
