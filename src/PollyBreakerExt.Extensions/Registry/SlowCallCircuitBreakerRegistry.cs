@@ -44,7 +44,7 @@ public sealed class SlowCallCircuitBreakerRegistry
     /// Raised for every call a registered breaker rejects, with the names Polly attached to its <c>OnCircuitRejected</c>
     /// event; for the extensions' metrics. Runs on the rejected caller's thread: it must be quick and must not throw.
     /// </summary>
-    internal event Action<ResilienceTelemetrySource, CircuitRejectedArguments>? CallRejected;
+    internal event Action<ResilienceTelemetrySource, OnCircuitRejectedArguments>? CallRejected;
 
     /// <summary>Gets the listener to add to Polly's <see cref="TelemetryOptions.TelemetryListeners"/>.</summary>
     internal TelemetryListener Listener { get; }
@@ -150,12 +150,12 @@ public sealed class SlowCallCircuitBreakerRegistry
     }
 
     /// <summary>Adds a breaker that was just built. Called from the telemetry listener, inside Polly's pipeline build.</summary>
-    internal void Register(ResilienceTelemetrySource source, ICircuitController controller)
+    internal void Register(ResilienceTelemetrySource source, SlowCallCircuitBreakerHandle controller)
     {
         var breaker = new RegisteredCircuitBreaker(
             source.PipelineName,
             string.IsNullOrEmpty(source.PipelineInstanceName) ? null : source.PipelineInstanceName,
-            source.StrategyName ?? controller.BreakerName,
+            source.StrategyName ?? controller.Name,
             controller);
 
         bool isolate;
@@ -179,7 +179,7 @@ public sealed class SlowCallCircuitBreakerRegistry
     }
 
     /// <summary>Passes on a rejection reported through Polly's telemetry. Called from the telemetry listener.</summary>
-    internal void OnCallRejected(ResilienceTelemetrySource source, in CircuitRejectedArguments rejected)
+    internal void OnCallRejected(ResilienceTelemetrySource source, in OnCircuitRejectedArguments rejected)
         => CallRejected?.Invoke(source, rejected);
 
     /// <summary>Lists the live breakers, dropping collected and disposed ones; may hold unused twins (see <see cref="GetBreakers"/>).</summary>
@@ -200,9 +200,9 @@ public sealed class SlowCallCircuitBreakerRegistry
     private static bool IsPristine(SlowCallCircuitBreakerSnapshot snapshot)
         => snapshot.State == CircuitState.Closed && snapshot.Metrics.Calls == 0;
 
-    private List<ICircuitController> Select(CircuitBreakerSelector selector)
+    private List<SlowCallCircuitBreakerHandle> Select(CircuitBreakerSelector selector)
     {
-        var controllers = new List<ICircuitController>();
+        var controllers = new List<SlowCallCircuitBreakerHandle>();
         foreach (var breaker in GetLive())
         {
             if (selector.Matches(breaker) && breaker.TryGetController(out var controller))
