@@ -112,9 +112,7 @@ public sealed class SlowCallCircuitBreakerRegistry
             }
         }
 
-        var targets = Select(selector);
-        await Task.WhenAll(targets.Select(controller => controller.IsolateAsync(cancellationToken))).ConfigureAwait(false);
-        return targets.Count;
+        return await ApplyAsync(selector, static (breaker, token) => breaker.IsolateAsync(token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -144,9 +142,7 @@ public sealed class SlowCallCircuitBreakerRegistry
             _isolations.RemoveAll(selector.Covers);
         }
 
-        var targets = Select(selector);
-        await Task.WhenAll(targets.Select(controller => controller.CloseAsync(cancellationToken))).ConfigureAwait(false);
-        return targets.Count;
+        return await ApplyAsync(selector, static (breaker, token) => breaker.CloseAsync(token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Adds a breaker that was just built. Called from the telemetry listener, inside Polly's pipeline build.</summary>
@@ -200,17 +196,22 @@ public sealed class SlowCallCircuitBreakerRegistry
     private static bool IsPristine(SlowCallCircuitBreakerSnapshot snapshot)
         => snapshot.State == CircuitState.Closed && snapshot.Metrics.Calls == 0;
 
-    private List<SlowCallCircuitBreakerHandle> Select(CircuitBreakerSelector selector)
+    /// <summary>Runs <paramref name="action"/> on every live breaker the selector matches; returns how many.</summary>
+    private async Task<int> ApplyAsync(
+        CircuitBreakerSelector selector,
+        Func<SlowCallCircuitBreakerHandle, CancellationToken, Task> action,
+        CancellationToken cancellationToken)
     {
-        var controllers = new List<SlowCallCircuitBreakerHandle>();
+        var targets = new List<SlowCallCircuitBreakerHandle>();
         foreach (var breaker in GetLive())
         {
             if (selector.Matches(breaker) && breaker.TryGetController(out var controller))
             {
-                controllers.Add(controller);
+                targets.Add(controller);
             }
         }
 
-        return controllers;
+        await Task.WhenAll(targets.Select(target => action(target, cancellationToken))).ConfigureAwait(false);
+        return targets.Count;
     }
 }
