@@ -20,6 +20,7 @@ internal sealed class DemoProductApi : IAsyncDisposable
 
     private readonly UpstreamServer _upstream;
     private readonly WebApplication _api;
+    private int _round;
 
     private DemoProductApi(DemoTimings timings, UpstreamServer upstream, WebApplication api)
     {
@@ -69,16 +70,22 @@ internal sealed class DemoProductApi : IAsyncDisposable
     public async Task DriveUntilAsync(string state, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        var round = 0;
         while (await StateAsync() != state)
         {
             Assert.True(DateTime.UtcNow < deadline, $"the demo's breaker did not become {state} within {timeout} (phase {Phase})");
-            await Task.WhenAll(Enumerable.Range(100 + (round++ % 10 * 20), 20).Select(async id =>
-            {
-                using var response = await Http.GetAsync($"products/{id}");
-                Assert.NotEqual(HttpStatusCode.NotFound, response.StatusCode);
-            }));
+            await DriveRoundAsync();
         }
+    }
+
+    /// <summary>One round of 20 concurrent requests for products rarely asked for (so they reach the breaker, not a cache).</summary>
+    public async Task DriveRoundAsync()
+    {
+        var first = 100 + (_round++ % 10 * 20);
+        await Task.WhenAll(Enumerable.Range(first, 20).Select(async id =>
+        {
+            using var response = await Http.GetAsync($"products/{id}");
+            Assert.NotEqual(HttpStatusCode.NotFound, response.StatusCode);
+        }));
     }
 
     public async Task<string> ScrapeAsync()

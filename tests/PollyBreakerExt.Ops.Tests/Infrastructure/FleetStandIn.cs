@@ -35,6 +35,7 @@ internal sealed class FleetStandIn : IDisposable
         messages.Add(3, new TagList { { "fleet.direction", "sent" }, { "fleet.replica", ConnectedReplica } });
         messages.Add(2, new TagList { { "fleet.direction", "received" }, { "fleet.replica", ConnectedReplica } });
         messages.Add(1, new TagList { { "fleet.direction", "ignored" }, { "fleet.replica", ConnectedReplica } });
+        messages.Add(1, new TagList { { "fleet.direction", "sent" }, { "fleet.replica", DisconnectedReplica } });
     }
 
     public void Dispose() => _meter.Dispose();
