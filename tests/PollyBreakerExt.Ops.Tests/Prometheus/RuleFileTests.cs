@@ -18,6 +18,17 @@ public sealed class RuleFileTests
     }
 
     [Fact]
+    public async Task Promtool_check_config_accepts_the_demo_configuration_and_the_rules_it_loads()
+    {
+        var config = Path.Combine(RepositoryFiles.Root, "deploy", "prometheus", "prometheus-demo.yml");
+
+        var (exitCode, output) = await ExternalTool.RunAsync("promtool", ["check", "config", config], RepositoryFiles.Root, TimeSpan.FromMinutes(1));
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("SUCCESS: 1 rule files found", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_rule_file_ships_the_four_alerts()
         => Assert.Equal(ShippedAlerts.Order(), RuleFile.Load().Where(rule => rule.Alert is not null).Select(rule => rule.Alert!).Order());
 
