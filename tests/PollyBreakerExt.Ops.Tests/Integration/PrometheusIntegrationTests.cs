@@ -21,7 +21,8 @@ public sealed partial class PrometheusIntegrationTests(ITestOutputHelper output)
     [Fact]
     public async Task A_breaker_left_open_fires_CircuitBreakerOpen_and_every_dashboard_query_returns_series()
     {
-        await using var demo = await DemoProductApi.StartAsync(speed: 4);
+        // Speed 2: the demo's timings halved (break 1.5 s, slow from 200 ms), with room for a loaded machine's latency.
+        await using var demo = await DemoProductApi.StartAsync(speed: 2);
         using var fleet = new FleetStandIn(); // after the demo's meter provider started, so that it hears the counter's adds
         await using var prometheus = await PrometheusServer.StartAsync("demo", demo.Address, [RepositoryFiles.Rules]);
         await WaitUntilAsync(prometheus, "up{job=\"demo\"} == 1", TimeSpan.FromSeconds(30));
@@ -34,15 +35,20 @@ public sealed partial class PrometheusIntegrationTests(ITestOutputHelper output)
         demo.Phase = UpstreamPhase.Recovered;
         await demo.DriveUntilAsync("closed", TimeSpan.FromSeconds(60));
 
+        // Prometheus has seen it closed, so the alert's pending clock restarts at the next trip.
+        await WaitUntilAsync(prometheus, $"resilience_circuit_breaker_state{{pipeline_name=\"{DemoProductApi.PipelineName}\"}} == 0", TimeSpan.FromSeconds(30));
+
         // Then trip it for good: the upstream fails, and no call comes to probe it, so it stays open.
         demo.Phase = UpstreamPhase.Failing;
         await demo.DriveUntilAsync("open", TimeSpan.FromSeconds(60));
         var tripped = Stopwatch.StartNew();
         await demo.DriveRoundAsync();
 
-        var alert = await WaitForFiringAsync(prometheus, "CircuitBreakerOpen", DemoProductApi.PipelineName);
+        await WaitForAlertAsync(prometheus, "CircuitBreakerOpen", "pending", DemoProductApi.PipelineName);
+        var tripToPending = tripped.Elapsed;
+        var alert = await WaitForAlertAsync(prometheus, "CircuitBreakerOpen", "firing", DemoProductApi.PipelineName);
         var tripToFiring = tripped.Elapsed;
-        output.WriteLine($"trip -> CircuitBreakerOpen firing in Prometheus' API: {tripToFiring.TotalSeconds:F1} s (for: 1m, scrape and evaluation every 1 s)");
+        output.WriteLine($"trip -> CircuitBreakerOpen pending: {tripToPending.TotalSeconds:F1} s, firing: {tripToFiring.TotalSeconds:F1} s (for: 1m, scrape and evaluation every 1 s)");
 
         var labels = alert.GetProperty("labels");
         Assert.Equal(DemoProductApi.StrategyName, labels.GetProperty("strategy_name").GetString());
@@ -54,7 +60,7 @@ public sealed partial class PrometheusIntegrationTests(ITestOutputHelper output)
         Assert.Equal("open", await demo.StateAsync());
 
         // The stand-in's disconnected replica, under the names the exporter gave issue 12's instruments.
-        var disconnected = await WaitForFiringAsync(prometheus, "CircuitBreakerFleetDisconnected", pipelineName: null);
+        var disconnected = await WaitForAlertAsync(prometheus, "CircuitBreakerFleetDisconnected", "firing", pipelineName: null);
         Assert.Equal(FleetStandIn.DisconnectedReplica, disconnected.GetProperty("labels").GetProperty("fleet_replica").GetString());
         Assert.Equal(FleetStandIn.KeyPrefix, disconnected.GetProperty("labels").GetProperty("fleet_key_prefix").GetString());
 
@@ -134,7 +140,7 @@ public sealed partial class PrometheusIntegrationTests(ITestOutputHelper output)
         Assert.True(empty.Count == 0, "Queries without series:\n" + string.Join("\n", empty));
     }
 
-    private static async Task<JsonElement> WaitForFiringAsync(PrometheusServer prometheus, string alertName, string? pipelineName)
+    private static async Task<JsonElement> WaitForAlertAsync(PrometheusServer prometheus, string alertName, string state, string? pipelineName)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -144,14 +150,14 @@ public sealed partial class PrometheusIntegrationTests(ITestOutputHelper output)
             {
                 var labels = alert.GetProperty("labels");
                 if (labels.GetProperty("alertname").GetString() == alertName
-                    && alert.GetProperty("state").GetString() == "firing"
+                    && alert.GetProperty("state").GetString() == state
                     && (pipelineName is null || (labels.TryGetProperty("pipeline_name", out var pipeline) && pipeline.GetString() == pipelineName)))
                 {
                     return alert.Clone();
                 }
             }
 
-            Assert.True(deadline.Elapsed < AlertTimeout, $"{alertName} did not fire within {AlertTimeout}; alerts now: {alerts}\n{prometheus.Log}");
+            Assert.True(deadline.Elapsed < AlertTimeout, $"{alertName} was not {state} within {AlertTimeout}; alerts now: {alerts}\n{prometheus.Log}");
             await Task.Delay(250);
         }
     }
