@@ -1,11 +1,12 @@
-using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace PollyBreakerExt.Tuner.Trace;
 
 /// <summary>
 /// A trace in admission order (start, then row), read once from its CSV. Rows may come in any order: the trace is sorted
 /// with bounded memory, in runs of <see cref="DefaultRunLength"/> calls; a trace that fits one run stays in memory, a
-/// longer one is merged into a temporary binary file that every replay streams. Memory is flat in trace length.
+/// longer one is merged into a temporary binary file that every replay streams (deleted at once, read through its open
+/// handle, so it never outlives the process). Memory is flat in trace length.
 /// </summary>
 internal sealed class SortedTrace : IDisposable
 {
@@ -13,9 +14,9 @@ internal sealed class SortedTrace : IDisposable
     public const int DefaultRunLength = 1 << 20;
 
     private readonly TraceCall[]? _calls;
-    private readonly string? _file;
+    private readonly SafeFileHandle? _file;
 
-    private SortedTrace(TraceCall[]? calls, string? file, long count, long startMs, long endMs)
+    private SortedTrace(TraceCall[]? calls, SafeFileHandle? file, long count, long startMs, long endMs)
     {
         _calls = calls;
         _file = file;
@@ -45,7 +46,7 @@ internal sealed class SortedTrace : IDisposable
     public static SortedTrace Load(TraceCsvReader reader, int runLength = DefaultRunLength)
     {
         var buffer = new TraceCall[runLength];
-        var runs = new List<string>();
+        var runs = new List<SafeFileHandle>();
         long count = 0, start = long.MaxValue, end = 0;
         try
         {
@@ -68,7 +69,7 @@ internal sealed class SortedTrace : IDisposable
 
                 if (filled > 0)
                 {
-                    runs.Add(WriteRun(buffer.AsSpan(0, filled)));
+                    runs.Add(TraceRunFile.Write(buffer.AsSpan(0, filled)));
                 }
 
                 if (filled < buffer.Length)
@@ -84,21 +85,15 @@ internal sealed class SortedTrace : IDisposable
         {
             foreach (var run in runs)
             {
-                File.Delete(run);
+                run.Dispose();
             }
         }
     }
 
     /// <summary>Opens an independent reader over the calls in admission order; sweeps open one per worker.</summary>
-    public TraceCursor OpenCursor() => _calls is not null ? new TraceCursor(_calls) : new TraceCursor(TraceRunFile.OpenRead(_file!));
+    public TraceCursor OpenCursor() => _calls is not null ? new TraceCursor(_calls) : new TraceCursor(_file!);
 
-    public void Dispose()
-    {
-        if (_file is not null)
-        {
-            File.Delete(_file);
-        }
-    }
+    public void Dispose() => _file?.Dispose();
 
     private static void SortRun(Span<TraceCall> run)
     {
@@ -110,13 +105,5 @@ internal sealed class SortedTrace : IDisposable
                 return;
             }
         }
-    }
-
-    private static string WriteRun(ReadOnlySpan<TraceCall> run)
-    {
-        var path = TraceRunFile.NewPath();
-        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-        stream.Write(MemoryMarshal.AsBytes(run));
-        return path;
     }
 }

@@ -1,10 +1,13 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace PollyBreakerExt.Tuner.Trace;
 
 /// <summary>Reads calls in admission order, from memory or block by block from a run file, with one call of look-ahead.</summary>
 internal sealed class TraceCursor : IDisposable
 {
-    private readonly Stream? _stream;
+    private readonly SafeFileHandle? _file;
     private readonly TraceCall[] _block;
+    private long _offset;
     private int _length;
     private int _next;
 
@@ -14,9 +17,10 @@ internal sealed class TraceCursor : IDisposable
         _length = calls.Length;
     }
 
-    public TraceCursor(Stream stream)
+    /// <summary>Reads a run file through a handle it shares with other cursors; the handle's owner closes it.</summary>
+    public TraceCursor(SafeFileHandle file)
     {
-        _stream = stream;
+        _file = file;
         _block = new TraceCall[TraceRunFile.BlockLength];
     }
 
@@ -44,16 +48,20 @@ internal sealed class TraceCursor : IDisposable
         return false;
     }
 
-    public void Dispose() => _stream?.Dispose();
+    public void Dispose()
+    {
+        // Nothing to release: the handle belongs to the trace; kept for the using pattern of callers.
+    }
 
     private bool Fill()
     {
-        if (_stream is null)
+        if (_file is null)
         {
             return false;
         }
 
-        _length = TraceRunFile.ReadBlock(_stream, _block);
+        _length = TraceRunFile.ReadBlock(_file, _offset, _block);
+        _offset += _length;
         _next = 0;
         return _length > 0;
     }
