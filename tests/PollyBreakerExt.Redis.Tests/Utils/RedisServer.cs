@@ -81,10 +81,9 @@ public sealed class RedisServer : IAsyncDisposable
         await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", (long)duration.TotalMilliseconds, "ALL");
     }
 
-    /// <summary>Gets <c>total_commands_processed</c> from <c>INFO stats</c> (this query itself included).</summary>
-    public async Task<long> CommandsProcessedAsync()
+    /// <summary>Gets <c>total_commands_processed</c> from <c>INFO stats</c> (this query itself included), over <paramref name="admin"/>.</summary>
+    public static async Task<long> CommandsProcessedAsync(IConnectionMultiplexer admin)
     {
-        await using var admin = await AdminAsync();
         var info = (string)(await admin.GetDatabase().ExecuteAsync("INFO", "stats"))!;
         var line = info.Split('\n').Single(line => line.StartsWith("total_commands_processed:", StringComparison.Ordinal));
         return long.Parse(line["total_commands_processed:".Length..].Trim(), CultureInfo.InvariantCulture);

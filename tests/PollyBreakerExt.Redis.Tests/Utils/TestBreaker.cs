@@ -9,6 +9,7 @@ namespace PollyBreakerExt.Redis.Tests.Utils;
 public sealed class TestBreaker
 {
     private int _executed;
+    private int _probes;
 
     public TestBreaker(string name, ICircuitBreakerFleet? fleet, TimeSpan breakDuration, int successThreshold = 1)
     {
@@ -47,6 +48,9 @@ public sealed class TestBreaker
     /// <summary>Gets how many calls the breaker let through to the dependency.</summary>
     public int Executed => Volatile.Read(ref _executed);
 
+    /// <summary>Gets how many calls the breaker let through as half-open probes.</summary>
+    public int Probes => Volatile.Read(ref _probes);
+
     public CircuitStateChangedArguments[] TransitionsSoFar()
     {
         lock (Transitions)
@@ -59,15 +63,45 @@ public sealed class TestBreaker
 
     public Outcome<int> Fail() => Run(fail: true);
 
+    /// <summary>Runs one call whose dependency answers at once; asserts the breaker decided it without waiting on anything.</summary>
     public Outcome<int> Run(bool fail)
-        => Pipeline.ExecuteOutcomeAsync(
+    {
+        var pending = Pipeline.ExecuteOutcomeAsync(
             (_, state) =>
             {
-                Interlocked.Increment(ref state._executed);
+                state.Count();
                 return fail
                     ? Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("the dependency failed"))
                     : Outcome.FromResultAsValueTask(42);
             },
             ResilienceContextPool.Shared.Get(),
-            this).AsTask().GetAwaiter().GetResult();
+            this);
+
+        // A synchronous dependency makes a synchronous call: had the breaker waited on Redis, this would not hold.
+        var completed = pending.IsCompleted;
+        var outcome = pending.AsTask().GetAwaiter().GetResult();
+        Assert.True(completed, "The call waited on something besides its dependency.");
+        return outcome;
+    }
+
+    /// <summary>Runs one call whose dependency succeeds once <paramref name="gate"/> completes.</summary>
+    public async Task<Outcome<int>> RunGatedAsync(Task gate)
+        => await Pipeline.ExecuteOutcomeAsync(
+            async (_, state) =>
+            {
+                state.Count();
+                await gate;
+                return Outcome.FromResult(42);
+            },
+            ResilienceContextPool.Shared.Get(),
+            this);
+
+    private void Count()
+    {
+        Interlocked.Increment(ref _executed);
+        if (State == CircuitState.HalfOpen)
+        {
+            Interlocked.Increment(ref _probes);
+        }
+    }
 }
