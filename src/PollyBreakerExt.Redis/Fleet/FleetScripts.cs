@@ -31,15 +31,21 @@ internal static class FleetScripts
         """;
 
     /// <summary>
-    /// Opens the fleet unless it is open already: -1 when this call opened it (and published), else the open key's PTTL.
-    /// KEYS: open. ARGV: payload, break ms, channel.
+    /// Opens the fleet unless it is open already (or, with ARGV[4] = 1, whatever is stored: the replica found the stored
+    /// break forged): { -1 } when this call opened it (and published), else { PTTL, stored payload }.
+    /// KEYS: open. ARGV: payload, break ms, channel, force.
     /// </summary>
     public const string Open = """
+        if ARGV[4] == '1' then
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          redis.call('PUBLISH', ARGV[3], ARGV[1])
+          return { -1 }
+        end
         if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
           redis.call('PUBLISH', ARGV[3], ARGV[1])
-          return -1
+          return { -1 }
         end
-        return redis.call('PTTL', KEYS[1])
+        return { redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[1]) or '' }
         """;
 
     /// <summary>

@@ -34,9 +34,16 @@ public sealed partial class RedisCircuitBreakerFleet
         }
 
         var payload = Message(FleetMessageKind.Open, state.Key, remaining);
-        var opened = (long)await database.ScriptEvaluateAsync(FleetScripts.Open, [_keys.Open(state.Key)], [payload, remaining, Channel]).ConfigureAwait(false);
+        var opened = (RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Open, [_keys.Open(state.Key)], [payload, remaining, Channel, 0]).ConfigureAwait(false))!;
+        if ((long)opened[0] != -1 && Stored((string?)opened[1], FleetMessageKind.Open, state.Key, "open break") is null)
+        {
+            // What is stored was not written by a replica holding the key (or is unreadable): replace it.
+            opened = (RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Open, [_keys.Open(state.Key)], [payload, remaining, Channel, 1]).ConfigureAwait(false))!;
+        }
+
         state.FleetOpen = true;
-        if (opened == -1)
+        var existing = (long)opened[0];
+        if (existing == -1)
         {
             _telemetry.Sent();
             return;
@@ -45,7 +52,7 @@ public sealed partial class RedisCircuitBreakerFleet
         // Open already (another replica got there first): keep to the fleet's end, if it is later than this one's.
         foreach (var member in state.SnapshotMembers())
         {
-            await member.OpenAsync(TimeSpan.FromMilliseconds(opened)).ConfigureAwait(false);
+            await member.OpenAsync(TimeSpan.FromMilliseconds(existing)).ConfigureAwait(false);
         }
     }
 
