@@ -3,11 +3,16 @@ using Polly;
 using PollyBreakerExt;
 using StackExchange.Redis;
 
-// Usage: <connection string> <key prefix> <breaker key> <break ms>
+// Usage: <connection string> <key prefix> <breaker key> <break ms> [<probe lease ms>]
 // Prints "ready <replica id>" once connected, "transition <from> <to> <reason>" on each transition, and answers the
-// commands "fail", "succeed" (one call each, prints its outcome) and "state" read from stdin; "quit" ends it.
+// commands "fail", "succeed" (one call each, prints its outcome), "hang" (a call that never returns) and "state" read
+// from stdin; "quit" ends it.
 var connection = await ConnectionMultiplexer.ConnectAsync(args[0]);
-await using var fleet = new RedisCircuitBreakerFleet(connection, new RedisCircuitBreakerFleetOptions { KeyPrefix = args[1] });
+await using var fleet = new RedisCircuitBreakerFleet(connection, new RedisCircuitBreakerFleetOptions
+{
+    KeyPrefix = args[1],
+    ProbeLease = TimeSpan.FromMilliseconds(args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 30_000),
+});
 var stateProvider = new SlowCallCircuitBreakerStateProvider();
 var pipeline = new ResiliencePipelineBuilder<int>()
     .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions<int>
@@ -44,6 +49,24 @@ while (Console.ReadLine() is { } command && command != "quit")
                 ResilienceContextPool.Shared.Get(),
                 command == "fail");
             Console.WriteLine($"outcome {outcome.Exception?.GetType().Name ?? "ok"}");
+            break;
+        case "hang":
+            // Until one is let through (the fleet may make it wait for the lease), start calls that never return.
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var call = pipeline.ExecuteAsync(async token =>
+                {
+                    await Task.Delay(Timeout.Infinite, token);
+                    return 1;
+                }).AsTask();
+                if (!call.IsCompleted)
+                {
+                    break;
+                }
+
+                await Task.Delay(5);
+            }
+
             break;
         case "state":
             Console.WriteLine($"state {stateProvider.CircuitState}");
