@@ -21,6 +21,8 @@ public static class DemoOptionsParser
           --plain               Print plain lines instead of live widgets (automatic when redirected).
           --serve               Keep the product API running for curl instead of the scenario.
           --urls <url>          With --serve: where it listens, on loopback (default http://127.0.0.1:5080).
+          --fleet <redis>       Three replicas of the product API sharing their breakers over Redis
+                                (a StackExchange.Redis connection string, e.g. 127.0.0.1:6379).
           -h, --help            Show this help.
         """;
 
@@ -51,7 +53,7 @@ public static class DemoOptionsParser
                 case "--plain":
                     options = options with { Plain = true };
                     break;
-                case "--duration" or "--speed" or "--clients" or "--out" or "--urls":
+                case "--duration" or "--speed" or "--clients" or "--out" or "--urls" or "--fleet":
                     var value = inlineValue;
                     if (value is null)
                     {
@@ -97,6 +99,15 @@ public static class DemoOptionsParser
         error = null;
         switch (name)
         {
+            case "--fleet":
+                if (string.IsNullOrWhiteSpace(value))
+                {
+                    error = "'--fleet' needs a Redis connection string, e.g. 127.0.0.1:6379.";
+                    return options;
+                }
+
+                return options with { Fleet = value };
+
             case "--duration":
                 var seconds = ParseNumber(value.TrimEnd('s'));
                 if (seconds is null || seconds < DemoOptions.MinimumDuration.TotalSeconds || seconds > 3600)
