@@ -20,6 +20,11 @@ public static class Program
             return Fleet.FleetPropagationLatency.Run(args);
         }
 
+        if (args is ["--fleet-closed-ratio", ..])
+        {
+            return Fleet.FleetClosedPathRatio.Run(args);
+        }
+
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToList();
         if (summaries.Count == 0 && args.Contains("--filter"))
         {
