@@ -15,16 +15,20 @@ public sealed partial class RedisCircuitBreakerFleet
         }
 
         var database = connection.GetDatabase();
-        var windowMilliseconds = (long)_options.QuorumWindow.TotalMilliseconds;
-        var vote = Message(FleetMessageKind.Vote, state.Key);
-        var result = (RedisResult[])(await database.ScriptEvaluateAsync(
-            FleetScripts.Trip,
-            [_keys.Trips(state.Key), _keys.Votes(state.Key)],
-            [ReplicaId, vote, windowMilliseconds]).ConfigureAwait(false))!;
-
-        if (CountVotes(result, state.Key, windowMilliseconds) < _options.Quorum)
+        if (_options.Quorum > 1)
         {
-            return; // open alone: one replica cannot open the fleet
+            // With a quorum of one, this trip is the quorum: no vote to count, one round trip less.
+            var windowMilliseconds = (long)_options.QuorumWindow.TotalMilliseconds;
+            var vote = Message(FleetMessageKind.Vote, state.Key);
+            var result = (RedisResult[])(await database.ScriptEvaluateAsync(
+                FleetScripts.Trip,
+                [_keys.Trips(state.Key), _keys.Votes(state.Key)],
+                [ReplicaId, vote, windowMilliseconds]).ConfigureAwait(false))!;
+
+            if (CountVotes(result, state.Key, windowMilliseconds) < _options.Quorum)
+            {
+                return; // open alone: one replica cannot open the fleet
+            }
         }
 
         var remaining = (long)_timeProvider.GetElapsedTime(_timeProvider.GetTimestamp(), state.OwnTripUntil).TotalMilliseconds;
