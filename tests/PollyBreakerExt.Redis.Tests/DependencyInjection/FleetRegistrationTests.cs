@@ -146,7 +146,7 @@ public sealed class FleetRegistrationTests : IAsyncLifetime
         Assert.Contains($"Fleet replica {fleet.ReplicaId} is disconnected", Assert.Single(report.Entries).Value.Description, StringComparison.Ordinal);
 
         await _server.RestartAsync();
-        await Eventually.HoldsAsync(() => fleet.IsConnected, "the fleet reconnects", TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(() => fleet.IsConnected, "the fleet reconnects", TimeSpan.FromSeconds(40));
         Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Status);
     }
 

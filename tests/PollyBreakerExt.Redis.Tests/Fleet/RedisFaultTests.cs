@@ -52,7 +52,7 @@ public sealed class RedisFaultTests : IAsyncLifetime
         Assert.Equal(CircuitState.Closed, breakers[2].State);
 
         await _server.RestartAsync();
-        await Eventually.HoldsAsync(() => replicas.All(replica => replica.Fleet.IsConnected), "every fleet reconnects", TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(() => replicas.All(replica => replica.Fleet.IsConnected), "every fleet reconnects", TimeSpan.FromSeconds(40));
 
         // The trip still in force is reported again on reconnect, and the fleet opens.
         await Eventually.HoldsAsync(() => breakers[1].State == CircuitState.Open && breakers[2].State == CircuitState.Open, "the others open after the resync");
@@ -77,7 +77,7 @@ public sealed class RedisFaultTests : IAsyncLifetime
         var presentBreaker = present.Breaker("payments", LongBreak);
         presentBreaker.Fail();
 
-        await Eventually.HoldsAsync(() => awayBreaker.State == CircuitState.Open, "the returning replica opens", TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(() => awayBreaker.State == CircuitState.Open, "the returning replica opens", TimeSpan.FromSeconds(40));
         Assert.Equal(CircuitTransitionReason.Fleet, awayBreaker.TransitionsSoFar()[^1].Reason);
     }
 
