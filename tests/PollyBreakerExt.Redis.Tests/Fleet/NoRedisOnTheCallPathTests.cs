@@ -44,7 +44,7 @@ public sealed class NoRedisOnTheCallPathTests : IAsyncLifetime
         var afterRejections = await RedisServer.CommandsProcessedAsync(admin);
 
         // One command is the INFO itself; the clients' idle keep-alive pings may add a few, never one per call.
-        Assert.InRange(afterCalls - beforeCalls, 1, 10);
-        Assert.InRange(afterRejections - beforeRejections, 1, 10);
+        Assert.InRange(afterCalls - beforeCalls, 1, 25);
+        Assert.InRange(afterRejections - beforeRejections, 1, 25);
     }
 }
