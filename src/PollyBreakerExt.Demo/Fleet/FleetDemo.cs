@@ -44,20 +44,22 @@ public static class FleetDemo
                 replica.Transitions.Start(startedAt);
             }
 
-            var run = DriveAsync(options, timings, behavior, replicas, startedAt, cancellationToken);
             if (live)
             {
+                var run = DriveAsync(options, timings, behavior, replicas, startedAt, cancellationToken);
                 await FleetLiveView.FollowAsync(AnsiConsole.Console, replicas, behavior, startedAt, options.WallDuration, run);
             }
             else
             {
+                // Transitions arrive on the three replicas' threads at once.
+                var lines = TextWriter.Synchronized(output);
                 foreach (var replica in replicas)
                 {
-                    replica.Transitions.Recorded += transition => output.WriteLine(Line(replica.Name, transition));
+                    replica.Transitions.Recorded += transition => lines.WriteLine(Line(replica.Name, transition));
                 }
 
-                await output.WriteLineAsync($"Fleet demo: {Replicas} replicas on Redis '{options.Fleet}' (prefix {prefix}); traffic on replica-1, a trickle on the others.");
-                await run;
+                await lines.WriteLineAsync($"Fleet demo: {Replicas} replicas on Redis '{options.Fleet}' (prefix {prefix}); traffic on replica-1, a trickle on the others.");
+                await DriveAsync(options, timings, behavior, replicas, startedAt, cancellationToken);
             }
 
             return await ReportAsync(replicas, output);
