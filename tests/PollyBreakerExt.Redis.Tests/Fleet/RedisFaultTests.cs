@@ -105,6 +105,29 @@ public sealed class RedisFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_break_that_ends_while_Redis_is_paused_is_probed_without_waiting_for_the_lease()
+    {
+        await using var r0 = await Replica.StartAsync(_server);
+        await using var r1 = await Replica.StartAsync(_server);
+        var tripping = r0.Breaker("payments", TimeSpan.FromMilliseconds(800));
+        var other = r1.Breaker("payments", TimeSpan.FromSeconds(30));
+        tripping.Fail();
+        await Eventually.HoldsAsync(() => other.State == CircuitState.Open, "the fleet opens for the tripping replica's break");
+
+        // Redis stops answering before the break ends: the lease request hangs, the breaker must not.
+        await _server.PauseAsync(TimeSpan.FromSeconds(4));
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                other.Succeed(); // decided at once every time (TestBreaker asserts it)
+                return other.State == CircuitState.Closed;
+            },
+            "the breaker probes alone and closes");
+
+        Assert.Equal(CircuitTransitionReason.HalfOpenSucceeded, other.TransitionsSoFar()[^1].Reason);
+    }
+
+    [Fact]
     public async Task A_fleet_whose_Redis_never_answers_leaves_its_breakers_working_alone()
     {
         await _server.StopAsync();

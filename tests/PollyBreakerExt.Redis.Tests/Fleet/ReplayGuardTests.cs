@@ -28,5 +28,4 @@ public sealed class ReplayGuardTests
         Assert.Equal("stale", problem);
         Assert.True(guard.TryAccept(FleetMessage.Create(FleetMessageKind.Open, "r", Now + (offset > 0 ? 60_000 : -60_000), "k", 1), Now, out _));
     }
-
 }
