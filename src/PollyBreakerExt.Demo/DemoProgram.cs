@@ -33,6 +33,11 @@ public static class DemoProgram
 
         try
         {
+            if (options.Fleet is not null)
+            {
+                return await Fleet.FleetDemo.RunAsync(options, output, terminal && !options.Plain, cancellationToken);
+            }
+
             return options.Serve
                 ? await ServeAsync(options, output, error, cancellationToken)
                 : await RunScenarioAsync(options, terminal && !options.Plain ? new LiveReporter(AnsiConsole.Console) : new PlainReporter(output), cancellationToken) is not null ? ExitOk : ExitFailed;

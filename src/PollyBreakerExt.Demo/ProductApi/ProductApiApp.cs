@@ -22,16 +22,19 @@ public static class ProductApiApp
 
     /// <summary>
     /// Builds the app. <paramref name="url"/> null listens on 127.0.0.1 at a free port; <paramref name="upstreamControl"/>,
-    /// when given, adds <c>/upstream/phase</c> to switch the upstream's phase.
+    /// when given, adds <c>/upstream/phase</c> to switch the upstream's phase; <paramref name="configureServices"/> adds
+    /// services (the fleet mode adds a Redis fleet).
     /// </summary>
     public static WebApplication Build(
         Uri? url,
         Uri upstream,
         DemoTimings timings,
         BreakerTransitionLog transitions,
-        UpstreamBehavior? upstreamControl = null)
+        UpstreamBehavior? upstreamControl = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var builder = LoopbackWebApp.CreateBuilder(url);
+        configureServices?.Invoke(builder.Services);
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<ProductCache>();
         builder.Services.AddHealthChecks().AddSlowCallCircuitBreakers();

@@ -42,7 +42,7 @@ public static class SlowCallCircuitBreakerServiceCollectionExtensions
         services.AddMetrics();
         services.AddSingleton(static serviceProvider =>
         {
-            var registry = new SlowCallCircuitBreakerRegistry();
+            var registry = new SlowCallCircuitBreakerRegistry(serviceProvider.GetService<ICircuitBreakerFleet>());
 
             // Both subscribe to the registry's events, which keep them alive as long as the registry.
             _ = new SlowCallCircuitBreakerMetrics(
