@@ -26,7 +26,11 @@ public sealed class SlowCallCircuitBreakerRegistry
     private readonly List<RegisteredCircuitBreaker> _breakers = [];
     private readonly List<CircuitBreakerSelector> _isolations = [];
 
-    internal SlowCallCircuitBreakerRegistry() => Listener = new CircuitBreakerRegistryListener(this);
+    internal SlowCallCircuitBreakerRegistry(TimeProvider? timeProvider = null)
+    {
+        Listener = new CircuitBreakerRegistryListener(this);
+        History = new CircuitBreakerHistory(this, timeProvider ?? TimeProvider.System);
+    }
 
     /// <summary>
     /// Raised after every transition of every registered breaker, once its callbacks have run; for the extensions' metrics
@@ -48,6 +52,9 @@ public sealed class SlowCallCircuitBreakerRegistry
 
     /// <summary>Gets the listener to add to Polly's <see cref="TelemetryOptions.TelemetryListeners"/>.</summary>
     internal TelemetryListener Listener { get; }
+
+    /// <summary>Gets each breaker's recent transitions and rejection count, for the operator endpoints.</summary>
+    internal CircuitBreakerHistory History { get; }
 
     /// <summary>
     /// Lists every live breaker, in the order they were built, once per pipeline, instance and strategy name.
