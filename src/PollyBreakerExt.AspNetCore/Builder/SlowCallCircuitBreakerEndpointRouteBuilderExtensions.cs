@@ -55,6 +55,11 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
                 return NoSuchEndpoint();
             }
 
+            if (CircuitKeyPath.IsTooLong(key))
+            {
+                return KeyTooLong();
+            }
+
             return dashboard.Events(key) is { } events ? Results.Json(events, CircuitEndpointsJson.Options) : UnknownKey(key);
         });
         group.MapPost("{**path}", async (HttpContext context, string? path) =>
@@ -67,6 +72,11 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
             if (!CircuitKeyPath.TryParse(path, out var key, out var action) || action is not ("isolate" or "close"))
             {
                 return NoSuchEndpoint();
+            }
+
+            if (CircuitKeyPath.IsTooLong(key))
+            {
+                return KeyTooLong();
             }
 
             var done = action == "isolate"
@@ -83,6 +93,12 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
             statusCode: StatusCodes.Status404NotFound,
             title: "Unknown circuit breaker",
             detail: $"No live breaker has the key '{(key.Length > 200 ? key[..200] + "…" : key)}'. Keys are pipeline/instance/strategy names, URL-encoded; GET the list for them.");
+
+    private static IResult KeyTooLong()
+        => Results.Problem(
+            statusCode: StatusCodes.Status400BadRequest,
+            title: "Breaker key too long",
+            detail: $"A breaker key is at most {CircuitKeyPath.MaxKeyLength} characters.");
 
     private static IResult NoSuchEndpoint()
         => Results.Problem(

@@ -9,6 +9,8 @@ internal static class CircuitKeyPath
     /// <summary>Keys longer than this are no key of a breaker; refused before any lookup.</summary>
     public const int MaxKeyLength = 2048;
 
+    public static bool IsTooLong(string key) => key.Length > MaxKeyLength;
+
     public static bool TryParse(string? path, out string key, out string action)
     {
         key = string.Empty;
@@ -26,6 +28,6 @@ internal static class CircuitKeyPath
 
         action = path[(slash + 1)..];
         key = Uri.UnescapeDataString(path[..slash]);
-        return key.Length is > 0 and <= MaxKeyLength;
+        return key.Length > 0;
     }
 }
