@@ -68,13 +68,15 @@ internal sealed class CircuitsApp : IAsyncDisposable
                     pipeline.InstanceName = breaker.Instance;
                 }
 
-                pipeline.AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions
+                var options = new SlowCallCircuitBreakerStrategyOptions
                 {
                     Name = breaker.Strategy,
                     FailureThreshold = 1,
                     BreakDuration = TimeSpan.FromMinutes(30),
                     SlowCallDurationThreshold = null,
-                });
+                };
+                breaker.Configure?.Invoke(options);
+                pipeline.AddSlowCallCircuitBreaker(options);
             });
         }
 
