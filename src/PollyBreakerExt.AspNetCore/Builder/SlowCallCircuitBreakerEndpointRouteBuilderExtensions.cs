@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using PollyBreakerExt;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -41,8 +42,10 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
             ?? throw new InvalidOperationException(
                 "MapSlowCallCircuitBreakers needs the breaker registry: call services.AddSlowCallCircuitBreakerRegistry() (or AddSlowCallResilienceHandler) first.");
         var dashboard = new CircuitDashboard(registry, endpoints.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System);
+        dashboard.Ratios.StartWith(endpoints.ServiceProvider.GetService<IHostApplicationLifetime>(), dashboard);
 
-        var group = endpoints.MapGroup(pattern);
+        // As metadata, the dashboard is found with the endpoints it serves (by tests, say), and kept alive with them.
+        var group = endpoints.MapGroup(pattern).WithMetadata(dashboard);
         group.MapGet(string.Empty, () => Results.Json(dashboard.List(), CircuitEndpointsJson.Options));
         group.MapGet("stream", (HttpContext context) => CircuitEventStream.WriteAsync(context, dashboard));
         group.MapGet("ui", DashboardPage.Page);

@@ -17,6 +17,8 @@ internal sealed class CircuitDashboard
 
     public CircuitBreakerHistory History => _registry.History;
 
+    public CircuitRatioHistory Ratios { get; } = new();
+
     public List<CircuitBreakerJson> List()
     {
         var rings = History.RingsByKey();

@@ -10,7 +10,8 @@ namespace PollyBreakerExt;
 
 /// <summary>
 /// <c>GET {pattern}/stream</c>: server-sent events, a <c>transition</c> event per transition as it happens and a
-/// <c>snapshot</c> of every breaker at once and then each second.
+/// <c>snapshot</c> of every breaker at once and then each second; first of all, a <c>history</c> of the last five minutes'
+/// ratios, for the page's charts.
 /// </summary>
 /// <remarks>
 /// Transitions are queued by the breaker's thread and written by the request's own loop, so a slow client never holds up a
@@ -47,6 +48,7 @@ internal static class CircuitEventStream
         try
         {
             await response.WriteAsync($"retry: {RetryMilliseconds}\n\n", token).ConfigureAwait(false);
+            await WriteEventAsync(response, "history", new CircuitHistoryJson(dashboard.TimeProvider.GetUtcNow(), dashboard.Ratios.Copy()), token).ConfigureAwait(false);
             await WriteSnapshotAsync(response, dashboard, token).ConfigureAwait(false);
             await foreach (var item in queue.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {

@@ -4,6 +4,7 @@
   const base = document.documentElement.dataset.base;
   const windowMs = 5 * 60 * 1000;
   const cards = new Map();
+  let history = {}; // key -> ratio samples of the last five minutes, from the server
   const list = document.getElementById('cards');
   const empty = document.getElementById('empty');
   const status = document.getElementById('status');
@@ -24,6 +25,7 @@
   function connect() {
     const source = new EventSource(base + '/stream');
     source.addEventListener('open', () => { retryMs = 1000; setStatus('Live', true); });
+    source.addEventListener('history', e => onHistory(JSON.parse(e.data)));
     source.addEventListener('snapshot', e => onSnapshot(JSON.parse(e.data)));
     source.addEventListener('transition', e => onTransition(JSON.parse(e.data)));
     source.addEventListener('error', () => {
@@ -34,6 +36,11 @@
         retryMs = Math.min(retryMs * 2, 30000);
       }
     });
+  }
+
+  function onHistory(message) {
+    history = message.samples;
+    for (const [key, card] of cards) card.load(history[key] || []);
   }
 
   function onSnapshot(snapshot) {
@@ -59,7 +66,7 @@
   function addCard(key) {
     const el = template.content.firstElementChild.cloneNode(true);
     const $ = selector => el.querySelector(selector);
-    const points = [];
+    let points = [];
     let breaker = null;
     let lastRejected = null;
     $('.name').textContent = key;
@@ -81,26 +88,34 @@
       $(selector).setAttribute('points', points
         .map(p => ((p.t - start) / windowMs * 300).toFixed(1) + ',' + (58 - value(p) * 56).toFixed(1)).join(' '));
     };
+    const draw = () => {
+      line('.failures', p => p.failureRatio);
+      line('.slow', p => p.slowCallRatio);
+    };
 
     const card = {
       el,
       sample(next, now) {
-        if (lastRejected) {
-          const seconds = (now - lastRejected.t) / 1000;
-          const rate = seconds > 0 ? Math.max(0, next.rejectedCalls - lastRejected.count) / seconds : 0;
+        // A rate over at least half a second: snapshots can come closer together (one at each reconnect).
+        const seconds = lastRejected ? (now - lastRejected.t) / 1000 : 0;
+        if (!lastRejected || seconds >= 0.5) {
+          const rate = lastRejected ? Math.max(0, next.rejectedCalls - lastRejected.count) / seconds : 0;
           $('.rejections').textContent = rate.toFixed(rate > 0 && rate < 10 ? 1 : 0);
-        } else {
-          $('.rejections').textContent = '0';
+          lastRejected = { t: now, count: next.rejectedCalls };
         }
-        lastRejected = { t: now, count: next.rejectedCalls };
         breaker = next;
-        points.push({ t: now, failures: next.metrics.failureRatio, slow: next.metrics.slowCallRatio });
+        if (!points.length || points[points.length - 1].t < now) {
+          points.push({ t: now, failureRatio: next.metrics.failureRatio, slowCallRatio: next.metrics.slowCallRatio });
+        }
         while (points.length && points[0].t < now - windowMs) points.shift();
-        line('.failures', p => p.failures);
-        line('.slow', p => p.slow);
+        draw();
         $('.failure-ratio').textContent = percent(next.metrics.failureRatio);
         $('.slow-ratio').textContent = percent(next.metrics.slowCallRatio);
         showState();
+      },
+      load(samples) {
+        points = samples.slice();
+        if (breaker) draw();
       },
       transition(t) {
         breaker = { ...breaker, state: t.to, lastReason: t.reason, stateSince: t.at };
@@ -131,6 +146,7 @@
     $('.isolate').addEventListener('click', () => command('isolate'));
     $('.close').addEventListener('click', () => command('close'));
 
+    card.load(history[key] || []);
     cards.set(key, card);
     list.append(el);
     return card;

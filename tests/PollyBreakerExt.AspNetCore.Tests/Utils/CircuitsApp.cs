@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging;
 using Polly.Registry;
@@ -38,6 +40,36 @@ internal sealed class CircuitsApp : IAsyncDisposable
     public SlowCallCircuitBreakerRegistry Registry { get; }
 
     public CircuitBreakerHistory History => Registry.History;
+
+    /// <summary>Gets what the endpoints at <c>/circuits</c> read, found as their metadata.</summary>
+    public CircuitDashboard Dashboard
+        => App.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .Select(endpoint => endpoint.Metadata.GetMetadata<CircuitDashboard>())
+            .First(dashboard => dashboard is not null)!;
+
+    /// <summary>
+    /// Moves the fake clock to each next whole second from <paramref name="start"/>, waiting each time until the ratio
+    /// history took its sample; <paramref name="eachSecond"/> runs before each move and may move the clock by less than a second.
+    /// </summary>
+    public async Task AdvanceSecondsAsync(FakeTimeProvider time, int seconds, Action<int>? eachSecond = null, DateTimeOffset? start = null)
+    {
+        var origin = start ?? time.GetUtcNow();
+        for (var second = 0; second < seconds; second++)
+        {
+            eachSecond?.Invoke(second);
+            var before = time.GetUtcNow();
+            time.Advance(origin.AddSeconds(second + 1) - before);
+            for (var wait = 0; wait < 400 && !Sampled(before); wait++)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System);
+            }
+
+            Assert.True(Sampled(before), "the ratio history took no sample after a second");
+        }
+
+        bool Sampled(DateTimeOffset before)
+            => Dashboard.Ratios.Copy().Values.FirstOrDefault() is not { Length: > 0 } samples || samples[^1].T > before.ToUnixTimeMilliseconds();
+    }
 
     /// <summary>Starts the app; each breaker's pipeline is built (so listed) before this returns.</summary>
     public static async Task<CircuitsApp> StartAsync(
