@@ -8,7 +8,8 @@ namespace PollyBreakerExt.Demo.ProductApi;
 
 /// <summary>
 /// The seed's FastAPI product API, ported: <c>GET /products/{id}</c> through the slow-call resilience handler (breaker
-/// outside retry) with a cache fallback, <c>GET /health/circuits</c> from the registry and <c>GET /health</c> from health checks.
+/// outside retry) with a cache fallback, <c>GET /health/circuits</c> from the registry, <c>GET /health</c> from health checks, and
+/// the operator endpoints with the live dashboard at <c>/circuits</c>.
 /// </summary>
 public static class ProductApiApp
 {
@@ -51,6 +52,7 @@ public static class ProductApiApp
         app.MapGet("/health/circuits", () => Results.Json(
             registry.GetBreakers().ToDictionary(CircuitSnapshotJson.Name, CircuitSnapshotJson.Describe)));
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        app.MapSlowCallCircuitBreakers("/circuits"); // the operator endpoints and dashboard; no authorization: loopback only
 
         if (upstreamControl is not null)
         {
