@@ -51,6 +51,29 @@ public sealed class OperatorEndpointsSnippets
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("ops/circuits/stream")).StatusCode);
     }
 
+    [Fact]
+    public async Task The_readme_example_maps_everything_behind_the_ops_policy()
+    {
+        var builder = LoopbackBuilder();
+        builder.Services.AddAuthorization(options => options.AddPolicy("ops", policy => policy.RequireRole("ops")));
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(options =>
+            options.Events.OnRedirectToLogin = context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return Task.CompletedTask;
+            });
+
+        // snippet: operator-endpoints-readme
+        builder.Services.AddSlowCallCircuitBreakerRegistry();
+        var app = builder.Build();
+        app.MapSlowCallCircuitBreakers("/circuits").RequireAuthorization("ops"); // JSON, events, stream, isolate/close, /ui
+        // end snippet
+
+        await using var running = await StartAsync(app);
+        using var client = Client(app);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("circuits")).StatusCode);
+    }
+
     private static WebApplicationBuilder LoopbackBuilder()
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
