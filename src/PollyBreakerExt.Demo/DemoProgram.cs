@@ -86,7 +86,8 @@ public static class DemoProgram
               curl {api}products/1
               curl {api}health/circuits
               curl {api}health
-              open {api}circuits/ui   (the live dashboard: isolate and close from there)
+              curl {api}metrics                         (Prometheus; deploy/ has alerts and a dashboard)
+              open {api}circuits/ui                     (the live dashboard: isolate and close from there)
               curl {api}upstream/phase
               curl -X PUT {api}upstream/phase/slow      (healthy | slow | failing | recovered)
 

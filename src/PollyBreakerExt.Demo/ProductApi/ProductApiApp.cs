@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
 using PollyBreakerExt.Demo.Scenario;
 using PollyBreakerExt.Demo.Upstream;
 
@@ -8,8 +9,8 @@ namespace PollyBreakerExt.Demo.ProductApi;
 
 /// <summary>
 /// The seed's FastAPI product API, ported: <c>GET /products/{id}</c> through the slow-call resilience handler (breaker
-/// outside retry) with a cache fallback, <c>GET /health/circuits</c> from the registry, <c>GET /health</c> from health checks, and
-/// the operator endpoints with the live dashboard at <c>/circuits</c>.
+/// outside retry) with a cache fallback, <c>GET /health/circuits</c> from the registry, <c>GET /health</c> from health checks,
+/// <c>GET /metrics</c> for Prometheus, and the operator endpoints with the live dashboard at <c>/circuits</c>.
 /// </summary>
 public static class ProductApiApp
 {
@@ -34,6 +35,7 @@ public static class ProductApiApp
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<ProductCache>();
         builder.Services.AddHealthChecks().AddSlowCallCircuitBreakers();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddSlowCallCircuitBreakerInstrumentation().AddPrometheusExporter());
 
         builder.Services
             .AddHttpClient(ClientName, client =>
@@ -52,6 +54,7 @@ public static class ProductApiApp
         app.MapGet("/health/circuits", () => Results.Json(
             registry.GetBreakers().ToDictionary(CircuitSnapshotJson.Name, CircuitSnapshotJson.Describe)));
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        app.MapPrometheusScrapingEndpoint(); // GET /metrics: both meters, for deploy/prometheus and deploy/grafana
         app.MapSlowCallCircuitBreakers("/circuits"); // the operator endpoints and dashboard; no authorization: loopback only
 
         if (upstreamControl is not null)

@@ -111,7 +111,7 @@ internal sealed class CircuitBreakerHistory
         }
     }
 
-    private void OnCallRejected(ResilienceTelemetrySource source, CircuitRejectedArguments rejected)
+    private void OnCallRejected(ResilienceTelemetrySource source, OnCircuitRejectedArguments rejected)
     {
         // Named as Register names the breaker, so the count is found under the names the registry lists.
         var names = (
