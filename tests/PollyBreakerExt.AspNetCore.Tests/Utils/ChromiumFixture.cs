@@ -8,11 +8,20 @@ namespace PollyBreakerExt.AspNetCore.Tests.Utils;
 /// </summary>
 public sealed class ChromiumFixture : IAsyncLifetime
 {
-    public const string ExecutablePath = "/usr/bin/chromium";
+    public const string DebianChromium = "/usr/bin/chromium";
 
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private Exception? _failure;
+
+    public ChromiumFixture()
+        : this(DebianChromium)
+    {
+    }
+
+    internal ChromiumFixture(string executablePath) => ExecutablePath = executablePath;
+
+    public string ExecutablePath { get; }
 
     /// <summary>Gets the browser, or fails the test with what to install.</summary>
     public IBrowser Browser => _browser ?? throw new InvalidOperationException(
