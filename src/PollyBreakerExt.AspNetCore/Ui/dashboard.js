@@ -141,6 +141,9 @@
         error.hidden = false;
       } finally {
         showState();
+        // The pressed button is now disabled and lost the focus: hand it to the other one, for the keyboard.
+        const other = $(action === 'isolate' ? '.close' : '.isolate');
+        if (!other.disabled && !el.contains(document.activeElement)) other.focus();
       }
     };
     $('.isolate').addEventListener('click', () => command('isolate'));

@@ -94,6 +94,14 @@ public sealed class DashboardPageTests(ChromiumFixture chromium, ITestOutputHelp
 
         await Expect(tab.Card(Orders)).ToHaveAttributeAsync("data-state", "Isolated");
         Assert.Equal(CircuitState.Isolated, app.StateOf(Orders));
+
+        // The focus moved on to Close, so Enter again closes.
+        var close = tab.Card(Orders).Locator("button.close");
+        await Expect(close).ToBeFocusedAsync();
+        await tab.Page.Keyboard.PressAsync("Enter");
+
+        await Expect(tab.Card(Orders)).ToHaveAttributeAsync("data-state", "Closed");
+        Assert.Equal(CircuitState.Closed, app.StateOf(Orders));
         tab.AssertNoErrors();
     }
 
