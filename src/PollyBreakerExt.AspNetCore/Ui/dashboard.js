@@ -69,6 +69,7 @@
     let points = [];
     let breaker = null;
     let lastRejected = null;
+    let focusNext = null;
     $('.name').textContent = key;
     el.dataset.key = key;
 
@@ -78,6 +79,7 @@
       $('.reason').textContent = breaker.lastReason || '–';
       $('.isolate').disabled = breaker.state === 'Isolated';
       $('.close').disabled = breaker.state === 'Closed';
+      if (focusNext && !focusNext.disabled) { focusNext.focus(); focusNext = null; }
       showTime();
     };
     const showTime = () => {
@@ -126,6 +128,7 @@
     const command = async action => {
       const error = $('.error');
       error.hidden = true;
+      focusNext = null;
       for (const button of el.querySelectorAll('button')) button.disabled = true;
       try {
         const response = await fetch(base + '/' + encodeURIComponent(key) + '/' + action, {
@@ -140,10 +143,13 @@
         error.textContent = (action === 'isolate' ? 'Isolate' : 'Close') + ' failed: ' + e.message;
         error.hidden = false;
       } finally {
+        // The pressed button gets disabled once the new state arrives (the answer may come first): then the focus goes to
+        // the other one, for the keyboard, unless the user moved it elsewhere.
+        const focused = document.activeElement;
+        if (error.hidden && (!focused || focused === document.body || el.contains(focused))) {
+          focusNext = $(action === 'isolate' ? '.close' : '.isolate');
+        }
         showState();
-        // The pressed button is now disabled and lost the focus: hand it to the other one, for the keyboard.
-        const other = $(action === 'isolate' ? '.close' : '.isolate');
-        if (!other.disabled && !el.contains(document.activeElement)) other.focus();
       }
     };
     $('.isolate').addEventListener('click', () => command('isolate'));
