@@ -156,6 +156,7 @@
     $('.close').addEventListener('click', () => command('close'));
 
     card.load(history[key] || []);
+    if (!cards.size) performance.mark('first-card'); // how long a page takes to show something, for its test
     cards.set(key, card);
     list.append(el);
     return card;

@@ -23,7 +23,8 @@ public sealed class DashboardPageTests(ChromiumFixture chromium, ITestOutputHelp
         var started = TimeProvider.System.GetTimestamp();
         await using var tab = await DashboardTab.OpenAsync(chromium, app.Address);
         await Expect(tab.Page.Locator("article.card").First).ToBeVisibleAsync();
-        output.WriteLine($"time to first card: {TimeProvider.System.GetElapsedTime(started).TotalMilliseconds:0} ms (navigation included)");
+        output.WriteLine($"time to first card: {TimeProvider.System.GetElapsedTime(started).TotalMilliseconds:0} ms from a new tab, " +
+            $"{await tab.Page.EvaluateAsync<double>("() => performance.getEntriesByName('first-card')[0].startTime"):0} ms from navigation start");
 
         await Expect(tab.Page.Locator("article.card")).ToHaveCountAsync(3);
         foreach (var breaker in app.Breakers)
