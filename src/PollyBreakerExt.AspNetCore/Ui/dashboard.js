@@ -72,6 +72,9 @@
     let focusNext = null;
     $('.name').textContent = key;
     el.dataset.key = key;
+    el.setAttribute('aria-label', key);
+    $('.isolate').setAttribute('aria-label', 'Isolate ' + key); // a screen reader says which breaker
+    $('.close').setAttribute('aria-label', 'Close ' + key);
 
     const showState = () => {
       el.dataset.state = breaker.state;
