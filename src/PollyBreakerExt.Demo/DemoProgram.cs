@@ -92,6 +92,7 @@ public static class DemoProgram
               curl {api}health/circuits
               curl {api}health
               curl {api}metrics                         (Prometheus; deploy/ has alerts and a dashboard)
+              open {api}circuits/ui                     (the live dashboard: isolate and close from there)
               curl {api}upstream/phase
               curl -X PUT {api}upstream/phase/slow      (healthy | slow | failing | recovered)
 

@@ -9,8 +9,8 @@ namespace PollyBreakerExt.Demo.ProductApi;
 
 /// <summary>
 /// The seed's FastAPI product API, ported: <c>GET /products/{id}</c> through the slow-call resilience handler (breaker
-/// outside retry) with a cache fallback, <c>GET /health/circuits</c> from the registry, <c>GET /health</c> from health checks
-/// and <c>GET /metrics</c> for Prometheus.
+/// outside retry) with a cache fallback, <c>GET /health/circuits</c> from the registry, <c>GET /health</c> from health checks,
+/// <c>GET /metrics</c> for Prometheus, and the operator endpoints with the live dashboard at <c>/circuits</c>.
 /// </summary>
 public static class ProductApiApp
 {
@@ -58,6 +58,7 @@ public static class ProductApiApp
             registry.GetBreakers().ToDictionary(CircuitSnapshotJson.Name, CircuitSnapshotJson.Describe)));
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         app.MapPrometheusScrapingEndpoint(); // GET /metrics: both meters, for deploy/prometheus and deploy/grafana
+        app.MapSlowCallCircuitBreakers("/circuits"); // the operator endpoints and dashboard; no authorization: loopback only
 
         if (upstreamControl is not null)
         {

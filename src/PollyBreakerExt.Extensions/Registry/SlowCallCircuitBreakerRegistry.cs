@@ -28,10 +28,11 @@ public sealed class SlowCallCircuitBreakerRegistry
 
     private readonly ICircuitBreakerFleet? _fleet;
 
-    internal SlowCallCircuitBreakerRegistry(ICircuitBreakerFleet? fleet = null)
+    internal SlowCallCircuitBreakerRegistry(ICircuitBreakerFleet? fleet = null, TimeProvider? timeProvider = null)
     {
         _fleet = fleet;
         Listener = new CircuitBreakerRegistryListener(this);
+        History = new CircuitBreakerHistory(this, timeProvider ?? TimeProvider.System);
     }
 
     /// <summary>
@@ -54,6 +55,9 @@ public sealed class SlowCallCircuitBreakerRegistry
 
     /// <summary>Gets the listener to add to Polly's <see cref="TelemetryOptions.TelemetryListeners"/>.</summary>
     internal TelemetryListener Listener { get; }
+
+    /// <summary>Gets each breaker's recent transitions and rejection count, for the operator endpoints.</summary>
+    internal CircuitBreakerHistory History { get; }
 
     /// <summary>
     /// Lists every live breaker, in the order they were built, once per pipeline, instance and strategy name.
