@@ -26,7 +26,7 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
         ArgumentNullException.ThrowIfNull(options);
 
         return builder.AddStrategy(
-            context => new SlowCallCircuitBreakerResilienceStrategy(CreateController(options, context)),
+            context => new SlowCallCircuitBreakerResilienceStrategy(CreateExecutor(options, context)),
             options);
     }
 
@@ -48,13 +48,41 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
         ArgumentNullException.ThrowIfNull(options);
 
         return builder.AddStrategy(
-            context => new SlowCallCircuitBreakerResilienceStrategy<TResult>(CreateController(options, context)),
+            context => new SlowCallCircuitBreakerResilienceStrategy<TResult>(CreateExecutor(options, context)),
             options);
     }
 
-    private static CircuitStateController<TResult> CreateController<TResult>(SlowCallCircuitBreakerStrategyOptions<TResult> options, StrategyBuilderContext context)
+    /// <summary>Reads the options and builds the breaker's parts, as Polly's <c>CreateStrategy</c> does.</summary>
+    private static CircuitCallExecutor<TResult> CreateExecutor<TResult>(SlowCallCircuitBreakerStrategyOptions<TResult> options, StrategyBuilderContext context)
     {
-        var controller = new CircuitStateController<TResult>(options, context.TimeProvider, context.Telemetry);
+        var timeProvider = context.TimeProvider;
+        var name = options.Name ?? SlowCallCircuitBreakerConstants.DefaultName;
+        ISlidingWindow window = options.SlidingWindowType == SlidingWindowType.CountBased
+            ? new CountBasedWindow(options.SlidingWindowSize, options.FailureThreshold)
+            : new TimeBasedWindow(Timestamps.FromDuration(options.SamplingDuration, timeProvider), options.FailureThreshold);
+        var slowCallThreshold = options.SlowCallDurationThreshold is { } slow ? Math.Max(1, Timestamps.FromDuration(slow, timeProvider)) : 0;
+        var health = new CircuitHealthPolicy(window, options.MinimumThroughput, options.FailureRatio, slowCallThreshold, options.SlowCallRatio);
+        var controller = new CircuitStateController<TResult>(
+            name,
+            timeProvider,
+            context.Telemetry,
+            health,
+            new CircuitEventDispatcher<TResult>(name, context.Telemetry, options),
+            new BreakDurationSource<TResult>(options.BreakDuration, options.BreakDurationGenerator, context.Telemetry),
+            options.SlowCallDurationThreshold,
+            options.SuccessThreshold,
+            options.ManualControl);
+
+        options.StateProvider?.Attach(controller);
+        if (options.ManualControl?.Attach(controller) == true)
+        {
+            controller.StartIsolated();
+        }
+
+        if (options.Fleet is { } fleet)
+        {
+            controller.JoinFleet(fleet, name);
+        }
 
         var resilienceContext = ResilienceContextPool.Shared.Get();
         context.Telemetry.Report(
@@ -63,6 +91,6 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
             new OnSlowCallCircuitBreakerCreatedArguments(controller));
         ResilienceContextPool.Shared.Return(resilienceContext);
 
-        return controller;
+        return new CircuitCallExecutor<TResult>(controller, options.ShouldHandle);
     }
 }
