@@ -32,7 +32,8 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     private TimeSpan _currentBreakDuration;
     private Exception? _breakingException;
     private int _epoch; // bumped on every state change, so a late opening can tell it is stale
-    private int _halfOpenGeneration;
+    private int _halfOpenGeneration; // bumped each time a set of probes is admitted: probes of the current set hold the cap's slots
+    private int _episodeGeneration; // the first set of the current half-open episode: probes of any set since then decide
     private int _probesInFlight;
     private int _probeSuccesses;
     private int _halfOpenAttempts;
@@ -150,6 +151,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
                 case CircuitState.Open when now >= _blockedUntil:
                     _halfOpenAttempts++;
                     StartProbing_NeedsLock(now);
+                    _episodeGeneration = _halfOpenGeneration;
                     Transition_NeedsLock(CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed, null, Outcome.FromResult<T>(default!), context);
                     permit = new(now, _halfOpenGeneration);
                     raiseEvents = true;
@@ -187,10 +189,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
             {
                 lock (_lock)
                 {
-                    if (IsCurrentProbe_NeedsLock(permit))
-                    {
-                        _probesInFlight--;
-                    }
+                    ReleaseProbeSlot_NeedsLock(permit);
                 }
             }
 
@@ -218,12 +217,12 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
 
             if (permit.IsProbe)
             {
-                if (!IsCurrentProbe_NeedsLock(permit))
+                if (!IsProbeOfThisEpisode_NeedsLock(permit))
                 {
                     return false;
                 }
 
-                _probesInFlight--;
+                ReleaseProbeSlot_NeedsLock(permit);
                 if (isFailure || isSlow)
                 {
                     return Open_NeedsLock(isFailure ? CircuitTransitionReason.HalfOpenProbeFailed : CircuitTransitionReason.HalfOpenProbeSlow, counts, outcome, context, out pendingOpening);
@@ -256,8 +255,17 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         return blockedUntil <= now ? TimeSpan.Zero : _timeProvider.GetElapsedTime(now, blockedUntil);
     }
 
-    private bool IsCurrentProbe_NeedsLock(in Permit permit)
-        => _state == CircuitState.HalfOpen && permit.ProbeGeneration == _halfOpenGeneration;
+    // Probes admitted because earlier ones ran for a whole break still decide when they finish: only the cap forgets them.
+    private bool IsProbeOfThisEpisode_NeedsLock(in Permit permit)
+        => _state == CircuitState.HalfOpen && permit.ProbeGeneration >= _episodeGeneration;
+
+    private void ReleaseProbeSlot_NeedsLock(in Permit permit)
+    {
+        if (_state == CircuitState.HalfOpen && permit.ProbeGeneration == _halfOpenGeneration)
+        {
+            _probesInFlight--;
+        }
+    }
 
     private long ToTimestamp(TimeSpan duration) => Timestamps.FromDuration(duration, _timeProvider);
 }

@@ -17,7 +17,8 @@ public readonly record struct ModelPermit(long Start, int Generation);
 /// Beyond DESIGN.md it encodes the documented choices: time-based ratios and metrics are aggregated in buckets a tenth of
 /// the sampling duration wide (a bucket counts while any part of it is inside the window), while the failure threshold is
 /// exact to the tick; probe outcomes are recorded in the window; closing clears it and opening does not; a half-open
-/// circuit whose probes have all run for a whole break admits a fresh set (the old probes then count for nothing); a
+/// circuit whose probes have all run for a whole break admits a fresh set (the old probes no longer hold slots, but their
+/// results still decide); a
 /// call admitted while closed is recorded whenever it completes but moves the circuit only while closed; a throwing
 /// predicate makes a failure; generated breaks are clamped to [0, 1 day] and a throwing generator means BreakDuration.
 /// </remarks>
@@ -30,6 +31,7 @@ public sealed class ReferenceModel
     private long _blockedUntil;
     private long _currentBreak;
     private int _generation;
+    private int _episodeStart;
     private int _probesInFlight;
     private int _probeSuccesses;
     private int _halfOpenAttempts;
@@ -81,6 +83,7 @@ public sealed class ReferenceModel
             case CircuitState.Open when Now >= _blockedUntil:
                 _halfOpenAttempts++;
                 StartProbing();
+                _episodeStart = _generation;
                 Transition(CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed, null);
                 return (new ModelPermit(Now, _generation), null);
 
@@ -113,10 +116,11 @@ public sealed class ReferenceModel
     public void Complete(ModelPermit permit, CallKind kind)
     {
         var classification = Classify(kind);
-        var isCurrentProbe = permit.Generation != 0 && State == CircuitState.HalfOpen && permit.Generation == _generation;
+        var isCurrentProbe = permit.Generation != 0 && State == CircuitState.HalfOpen && permit.Generation >= _episodeStart;
+        var holdsSlot = isCurrentProbe && permit.Generation == _generation;
         if (classification == Classification.Ignored)
         {
-            if (isCurrentProbe)
+            if (holdsSlot)
             {
                 _probesInFlight--;
             }
@@ -141,7 +145,11 @@ public sealed class ReferenceModel
                 return;
             }
 
-            _probesInFlight--;
+            if (holdsSlot)
+            {
+                _probesInFlight--;
+            }
+
             if (failure || slow)
             {
                 Open(failure ? CircuitTransitionReason.HalfOpenProbeFailed : CircuitTransitionReason.HalfOpenProbeSlow, counts);
