@@ -106,8 +106,6 @@ internal sealed partial class CircuitStateController<T>
                     _blockedUntil = Math.Max(_blockedUntil, until);
                     break;
                 default:
-                    // Half-open probes wait a whole BreakDuration before they count as stuck, however little of the fleet's break is left.
-                    _currentBreakDuration = _breaks.BreakDuration;
                     _blockedUntil = until;
                     Volatile.Write(ref _breakingException, null);
                     Transition_NeedsLock(CircuitState.Open, CircuitTransitionReason.Fleet, remainingBreak, Outcome.FromResult<T>(default!), context);

@@ -50,7 +50,6 @@ internal sealed partial class CircuitStateController<T>
 
     private void OpenFor_NeedsLock(CircuitTransitionReason reason, TimeSpan breakDuration, Outcome<T> outcome, ResilienceContext context)
     {
-        _currentBreakDuration = breakDuration;
         _blockedUntil = Timestamps.AddSaturating(_timeProvider.GetTimestamp(), ToTimestamp(breakDuration));
         Volatile.Write(ref _breakingException, outcome.Exception);
         Transition_NeedsLock(CircuitState.Open, reason, breakDuration, outcome, context);
@@ -61,7 +60,9 @@ internal sealed partial class CircuitStateController<T>
         _halfOpenGeneration++;
         _probesInFlight = 1;
         _probeSuccesses = 0;
-        _blockedUntil = Timestamps.AddSaturating(now, ToTimestamp(_currentBreakDuration));
+
+        // Probes count as stuck after BreakDuration, never after a generated break: a generated zero must not lift the cap.
+        _blockedUntil = Timestamps.AddSaturating(now, _breakDurationTimestamp);
     }
 
     private void Close_NeedsLock(CircuitTransitionReason reason, Outcome<T> outcome, ResilienceContext context)

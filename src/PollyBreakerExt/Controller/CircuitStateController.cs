@@ -25,11 +25,11 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     private readonly bool _readsClockOnAdmission;
     private readonly bool _readsClockOnCompletion;
     private readonly int _successThreshold;
+    private readonly long _breakDurationTimestamp;
     private readonly SlowCallCircuitBreakerManualControl? _manualControl;
 
     private volatile CircuitState _state = CircuitState.Closed;
     private long _blockedUntil; // open: when a probe may pass; half-open: when stuck probes stop counting
-    private TimeSpan _currentBreakDuration;
     private Exception? _breakingException;
     private int _epoch; // bumped on every state change, so a late opening can tell it is stale
     private int _halfOpenGeneration; // bumped each time a set of probes is admitted: probes of the current set hold the cap's slots
@@ -56,7 +56,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         _health = health;
         _rejections = new CircuitRejections(breakerName, successThreshold, telemetry);
         _breaks = breaks;
-        _currentBreakDuration = breaks.BreakDuration;
+        _breakDurationTimestamp = Timestamps.FromDuration(breaks.BreakDuration, timeProvider);
         _slowCallThreshold = slowCallThreshold;
         _readsClockOnAdmission = health.DetectsSlowCalls;
         _readsClockOnCompletion = health.NeedsCompletionTime;

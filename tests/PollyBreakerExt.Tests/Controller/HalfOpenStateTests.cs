@@ -272,4 +272,22 @@ public class HalfOpenStateTests
         await second;
         Assert.Equal(CircuitState.Open, breaker.State); // a probe of the finished episode decides nothing
     }
+
+    [Fact]
+    public async Task The_probe_cap_holds_when_the_generated_break_is_zero()
+    {
+        // Issue 11, bug 2: the common 2^attempts - 1 seconds back-off returns zero on its first break.
+        var options = NewOptions(failureThreshold: 1, successThreshold: 2, breakDuration: Break, minimumThroughput: 1000);
+        options.BreakDurationGenerator = args => new(TimeSpan.FromSeconds(Math.Pow(2, args.HalfOpenAttempts) - 1));
+        var breaker = new Breaker(options);
+        breaker.Fail();
+        var hang = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var calls = Enumerable.Range(0, 6).Select(_ => breaker.RunAsync(_ => new ValueTask<Outcome<int>>(hang.Task)).AsTask()).ToList();
+
+        Assert.Equal(4, calls.Count(c => c.IsCompleted && c.Result.Exception is BrokenCircuitException));
+        hang.SetResult(Outcome.FromResult(1));
+        await Task.WhenAll(calls);
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
 }

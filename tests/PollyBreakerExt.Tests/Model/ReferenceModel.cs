@@ -17,7 +17,7 @@ public readonly record struct ModelPermit(long Start, int Generation);
 /// Beyond DESIGN.md it encodes the documented choices: time-based ratios and metrics are aggregated in buckets a tenth of
 /// the sampling duration wide (a bucket counts while any part of it is inside the window), while the failure threshold is
 /// exact to the tick; probe outcomes are recorded in the window; closing clears it and opening does not; a half-open
-/// circuit whose probes have all run for a whole break admits a fresh set (the old probes no longer hold slots, but their
+/// circuit whose probes have all run for a whole BreakDuration (never a generated break) admits a fresh set (the old probes no longer hold slots, but their
 /// results still decide); a
 /// call admitted while closed is recorded whenever it completes but moves the circuit only while closed; a throwing
 /// predicate makes a failure; generated breaks are clamped to [0, 1 day] and a throwing generator means BreakDuration.
@@ -29,7 +29,6 @@ public sealed class ReferenceModel
     private readonly ModelConfig _config;
     private readonly List<(long CompletedAt, bool Failure, bool Slow)> _window = [];
     private long _blockedUntil;
-    private long _currentBreak;
     private int _generation;
     private int _episodeStart;
     private int _probesInFlight;
@@ -40,7 +39,6 @@ public sealed class ReferenceModel
     {
         _config = config;
         Now = now;
-        _currentBreak = config.BreakTicks;
         if (config.StartIsolated)
         {
             State = CircuitState.Isolated;
@@ -258,7 +256,6 @@ public sealed class ReferenceModel
             _ => _config.BreakTicks,
         };
 
-        _currentBreak = breakTicks;
         _blockedUntil = Now + breakTicks;
         Transition(CircuitState.Open, reason, breakTicks);
     }
@@ -268,7 +265,7 @@ public sealed class ReferenceModel
         _generation++;
         _probesInFlight = 1;
         _probeSuccesses = 0;
-        _blockedUntil = Now + _currentBreak;
+        _blockedUntil = Now + _config.BreakTicks; // stuck probes stop holding slots after BreakDuration, whatever the generated break
     }
 
     private TimeSpan TimeLeft() => TimeSpan.FromTicks(_blockedUntil <= Now ? 0 : _blockedUntil - Now);
