@@ -84,8 +84,11 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
     /// Gets or sets a function that chooses each break's duration, overriding <see cref="BreakDuration"/>.
     /// </summary>
     /// <remarks>
-    /// It runs outside the breaker's lock when the circuit opens. A negative result is taken as zero, a result beyond
-    /// one day as one day, and a generator that throws falls back to <see cref="BreakDuration"/> (reported through telemetry).
+    /// The circuit opens at once; the generator, run outside the breaker's lock, only decides how long the break lasts,
+    /// counted from the opening, and calls are rejected while it runs. The opening's callbacks run once it has answered.
+    /// A result beyond one day is taken as one day; a negative result, a generator that throws, or one that has not
+    /// answered after <see cref="BreakDuration"/> means <see cref="BreakDuration"/> (failures are reported through telemetry).
+    /// Half-open probes that never finish stop holding their slots after <see cref="BreakDuration"/>, never after a generated break.
     /// <see cref="BreakDurationGeneratorArguments.HalfOpenAttempts"/> counts the probes that reopened the circuit since it last closed.
     /// </remarks>
     public Func<BreakDurationGeneratorArguments, ValueTask<TimeSpan>>? BreakDurationGenerator { get; set; }

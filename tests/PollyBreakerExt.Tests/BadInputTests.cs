@@ -271,10 +271,10 @@ public class BadInputTests
     }
 
     [Theory]
-    [InlineData(long.MinValue, 0)]
-    [InlineData(-1, 0)]
+    [InlineData(long.MinValue, 30 * TimeSpan.TicksPerSecond)]
+    [InlineData(-1, 30 * TimeSpan.TicksPerSecond)]
     [InlineData(long.MaxValue, 24 * 3600 * TimeSpan.TicksPerSecond)]
-    public void A_generator_returning_an_extreme_duration_is_clamped_to_zero_or_one_day(long generatedTicks, long expectedTicks)
+    public void A_generator_returning_a_negative_duration_means_BreakDuration_and_a_huge_one_one_day(long generatedTicks, long expectedTicks)
     {
         var options = NewOptions(failureThreshold: 1, successThreshold: 1);
         options.BreakDurationGenerator = _ => ValueTask.FromResult(TimeSpan.FromTicks(generatedTicks));

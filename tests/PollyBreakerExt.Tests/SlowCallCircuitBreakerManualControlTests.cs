@@ -207,6 +207,7 @@ public class SlowCallCircuitBreakerManualControlTests
         await failing;
 
         Assert.Equal(CircuitState.Closed, breaker.State);
-        Assert.Empty(breaker.Transitions);
+        Assert.Equal([CircuitState.Open, CircuitState.Closed], breaker.Transitions.Select(t => t.NewState));
+        Assert.Equal(TimeSpan.FromSeconds(30), breaker.Transitions[0].BreakDuration); // announced by the close, unanswered
     }
 }

@@ -31,15 +31,21 @@ internal sealed class BreakDurationSource<T>
     public static TimeSpan Clamp(TimeSpan duration)
         => duration < TimeSpan.Zero ? TimeSpan.Zero : duration > MaxBreakDuration ? MaxBreakDuration : duration;
 
-    /// <summary>Runs the generator for <paramref name="opening"/>; a generator that throws means <see cref="BreakDuration"/>.</summary>
-    public async ValueTask<TimeSpan> GenerateAsync(PendingOpening opening, ResilienceContext context)
+
+    /// <summary>
+    /// Runs the generator for <paramref name="opening"/>. A generator that throws, returns a negative break, or has not
+    /// answered after <see cref="BreakDuration"/> means <see cref="BreakDuration"/>.
+    /// </summary>
+    public async ValueTask<TimeSpan> GenerateAsync(PendingOpening opening, ResilienceContext context, TimeProvider timeProvider)
     {
         try
         {
-            var generated = await _generator!(new(opening.FailureRate, opening.FailureCount, context, opening.HalfOpenAttempts))
-                .ConfigureAwait(context.ContinueOnCapturedContext);
+            var pending = _generator!(new(opening.FailureRate, opening.FailureCount, context, opening.HalfOpenAttempts));
+            var generated = pending.IsCompletedSuccessfully
+                ? pending.Result
+                : await pending.AsTask().WaitAsync(BreakDuration, timeProvider).ConfigureAwait(context.ContinueOnCapturedContext);
 
-            return Clamp(generated);
+            return generated < TimeSpan.Zero ? BreakDuration : Clamp(generated);
         }
 #pragma warning disable CA1031 // A throwing generator must not leave the circuit half-moved: it falls back to BreakDuration.
         catch (Exception exception)

@@ -8,8 +8,6 @@ namespace PollyBreakerExt;
 /// </summary>
 internal sealed partial class CircuitStateController<T>
 {
-    private static readonly TimeSpan MaxBreakDuration = TimeSpan.FromDays(1);
-
     private CircuitBreakerFleetMember? _fleetMember;
     private ICircuitBreakerFleet? _fleet; // read without the lock on transitions and break ends; written once, under it
     private bool _disposed;
@@ -92,7 +90,7 @@ internal sealed partial class CircuitStateController<T>
             return Task.FromCanceled(cancellationToken);
         }
 
-        remainingBreak = remainingBreak < TimeSpan.Zero ? TimeSpan.Zero : remainingBreak > MaxBreakDuration ? MaxBreakDuration : remainingBreak;
+        remainingBreak = BreakDurationSource<T>.Clamp(remainingBreak);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         lock (_lock)
         {

@@ -13,13 +13,15 @@ internal sealed partial class CircuitStateController<T>
     {
         if (pendingOpening is { } opening)
         {
-            var breakDuration = await _breaks.GenerateAsync(opening, context).ConfigureAwait(context.ContinueOnCapturedContext);
+            var breakDuration = await _breaks.GenerateAsync(opening, context, _timeProvider).ConfigureAwait(context.ContinueOnCapturedContext);
             lock (_lock)
             {
-                if (_openingPending && _epoch == opening.Epoch)
+                // Unless another transition came first and announced this opening with BreakDuration.
+                if (_unannouncedOpening is { } transition && _epoch == opening.Epoch)
                 {
-                    _openingPending = false;
-                    OpenFor_NeedsLock(opening.Reason, breakDuration, Outcomes.As<TResult, T>(outcome), context);
+                    _unannouncedOpening = null;
+                    _blockedUntil = Timestamps.AddSaturating(_openedAt, ToTimestamp(breakDuration));
+                    Events.Enqueue(transition with { BreakDuration = breakDuration });
                 }
             }
         }
@@ -35,24 +37,24 @@ internal sealed partial class CircuitStateController<T>
         ResilienceContext context,
         out PendingOpening? pendingOpening)
     {
+        pendingOpening = null;
+        OpenFor_NeedsLock(reason, _breaks.BreakDuration, Outcomes.As<TResult, T>(outcome), context, announce: !_breaks.IsGenerated);
         if (_breaks.IsGenerated)
         {
-            // The generator is user code: it runs outside the lock, and meanwhile no other call may move the circuit.
-            _openingPending = true;
+            // Open at once: the generator is user code, runs outside the lock and only decides how long. Until it answers
+            // calls are rejected, the break is BreakDuration, and the opening's events wait for its answer.
             pendingOpening = new PendingOpening(_epoch, reason, counts.FailureRatio, counts.Failures, _halfOpenAttempts);
-            return true;
         }
 
-        pendingOpening = null;
-        OpenFor_NeedsLock(reason, _breaks.BreakDuration, Outcomes.As<TResult, T>(outcome), context);
         return true;
     }
 
-    private void OpenFor_NeedsLock(CircuitTransitionReason reason, TimeSpan breakDuration, Outcome<T> outcome, ResilienceContext context)
+    private void OpenFor_NeedsLock(CircuitTransitionReason reason, TimeSpan breakDuration, Outcome<T> outcome, ResilienceContext context, bool announce = true)
     {
-        _blockedUntil = Timestamps.AddSaturating(_timeProvider.GetTimestamp(), ToTimestamp(breakDuration));
+        _openedAt = _timeProvider.GetTimestamp();
+        _blockedUntil = Timestamps.AddSaturating(_openedAt, ToTimestamp(breakDuration));
         Volatile.Write(ref _breakingException, outcome.Exception);
-        Transition_NeedsLock(CircuitState.Open, reason, breakDuration, outcome, context);
+        Transition_NeedsLock(CircuitState.Open, reason, breakDuration, outcome, context, announce);
     }
 
     private void StartProbing_NeedsLock(long now)
@@ -75,20 +77,28 @@ internal sealed partial class CircuitStateController<T>
         {
             Transition_NeedsLock(CircuitState.Closed, reason, null, outcome, context);
         }
-        else
-        {
-            // A manual close of a closed circuit still cancels an opening whose generator is running: its window is gone.
-            _openingPending = false;
-            _epoch++;
-        }
     }
 
-    private void Transition_NeedsLock(CircuitState newState, CircuitTransitionReason reason, TimeSpan? breakDuration, Outcome<T> outcome, ResilienceContext context)
+    private void Transition_NeedsLock(CircuitState newState, CircuitTransitionReason reason, TimeSpan? breakDuration, Outcome<T> outcome, ResilienceContext context, bool announce = true)
     {
+        if (_unannouncedOpening is { } opening)
+        {
+            // An opening whose generator has not answered is announced first, with BreakDuration: events keep their order.
+            _unannouncedOpening = null;
+            Events.Enqueue(opening);
+        }
+
         var previous = _state;
-        _openingPending = false;
         _epoch++;
         _state = newState;
-        Events.Enqueue(new CircuitTransition<T>(context, previous, newState, reason, breakDuration, outcome));
+        var transition = new CircuitTransition<T>(context, previous, newState, reason, breakDuration, outcome);
+        if (announce)
+        {
+            Events.Enqueue(transition);
+        }
+        else
+        {
+            _unannouncedOpening = transition;
+        }
     }
 }

@@ -37,7 +37,8 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     private int _probesInFlight;
     private int _probeSuccesses;
     private int _halfOpenAttempts;
-    private bool _openingPending;
+    private long _openedAt;
+    private CircuitTransition<T>? _unannouncedOpening; // an opening whose generated break is not known yet
 
     public CircuitStateController(
         string breakerName,
@@ -210,11 +211,6 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         lock (_lock)
         {
             var counts = _health.Record(isFailure, isSlow, now);
-            if (_openingPending)
-            {
-                return false;
-            }
-
             if (permit.IsProbe)
             {
                 if (!IsProbeOfThisEpisode_NeedsLock(permit))

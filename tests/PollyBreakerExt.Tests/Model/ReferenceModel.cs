@@ -20,7 +20,7 @@ public readonly record struct ModelPermit(long Start, int Generation);
 /// circuit whose probes have all run for a whole BreakDuration (never a generated break) admits a fresh set (the old probes no longer hold slots, but their
 /// results still decide); a
 /// call admitted while closed is recorded whenever it completes but moves the circuit only while closed; a throwing
-/// predicate makes a failure; generated breaks are clamped to [0, 1 day] and a throwing generator means BreakDuration.
+/// predicate makes a failure; generated breaks are clamped to at most 1 day, and a negative break or a throwing generator means BreakDuration.
 /// </remarks>
 public sealed class ReferenceModel
 {
@@ -251,7 +251,7 @@ public sealed class ReferenceModel
         var breakTicks = _config.Generator switch
         {
             GeneratorKind.Linear => (_config.BreakTicks * (_halfOpenAttempts + 1)) + counts.Failures,
-            GeneratorKind.Negative => 0,
+            GeneratorKind.Negative => _config.BreakTicks,
             GeneratorKind.Huge => MaxBreakTicks,
             _ => _config.BreakTicks,
         };
