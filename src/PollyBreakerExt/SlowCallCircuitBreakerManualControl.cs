@@ -30,7 +30,7 @@ public sealed class SlowCallCircuitBreakerManualControl
     /// Isolates every breaker this control drives: they reject all calls until <see cref="CloseAsync"/>.
     /// </summary>
     /// <param name="cancellationToken">The token passed to the callbacks' context.</param>
-    /// <returns>A task that completes once every breaker is isolated and its callbacks have run.</returns>
+    /// <returns>A task that completes once every breaker is isolated and its callbacks have run; while another flow is running the breaker's callbacks, once it has moved (waiting could deadlock: those callbacks may await this task), and its callbacks run right after theirs, in order.</returns>
     public Task IsolateAsync(CancellationToken cancellationToken = default)
     {
         SlowCallCircuitBreakerHandle[] controllers;
@@ -47,7 +47,7 @@ public sealed class SlowCallCircuitBreakerManualControl
     /// Closes every breaker this control drives and clears their windows.
     /// </summary>
     /// <param name="cancellationToken">The token passed to the callbacks' context.</param>
-    /// <returns>A task that completes once every breaker is closed and its callbacks have run.</returns>
+    /// <returns>A task that completes once every breaker is closed and its callbacks have run; while another flow is running the breaker's callbacks, once it has moved (waiting could deadlock: those callbacks may await this task), and its callbacks run right after theirs, in order.</returns>
     public Task CloseAsync(CancellationToken cancellationToken = default)
     {
         SlowCallCircuitBreakerHandle[] controllers;

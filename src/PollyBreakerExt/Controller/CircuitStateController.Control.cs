@@ -69,7 +69,7 @@ internal sealed partial class CircuitStateController<T>
         }
 
         // The context is not returned to the pool: a transition queued here may still be read by a drainer.
-        return Events.DispatchAsync(context).AsTask();
+        return Events.DispatchAsync(context, waitForOtherFlows: false).AsTask();
     }
 
     public override Task CloseAsync(CancellationToken cancellationToken = default)
@@ -80,7 +80,7 @@ internal sealed partial class CircuitStateController<T>
             Close_NeedsLock(CircuitTransitionReason.Manual, Outcome.FromResult<T>(default!), context);
         }
 
-        return Events.DispatchAsync(context).AsTask();
+        return Events.DispatchAsync(context, waitForOtherFlows: false).AsTask();
     }
 
     internal override Task OpenFromFleetAsync(TimeSpan remainingBreak, CancellationToken cancellationToken)
@@ -111,7 +111,7 @@ internal sealed partial class CircuitStateController<T>
             }
         }
 
-        return Events.DispatchAsync(context).AsTask();
+        return Events.DispatchAsync(context, waitForOtherFlows: false).AsTask();
     }
 
     internal override Task CloseFromFleetAsync(CancellationToken cancellationToken)
@@ -130,7 +130,7 @@ internal sealed partial class CircuitStateController<T>
             }
         }
 
-        return Events.DispatchAsync(context).AsTask();
+        return Events.DispatchAsync(context, waitForOtherFlows: false).AsTask();
     }
 
     /// <summary>Asks the fleet, outside the lock, whether this replica may probe; if not, the break is extended by what it says.</summary>
