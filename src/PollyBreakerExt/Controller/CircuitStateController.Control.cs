@@ -58,9 +58,15 @@ internal sealed partial class CircuitStateController<T>
 
     public override Task IsolateAsync(CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         lock (_lock)
         {
+            _generation++;
             if (_state != CircuitState.Isolated)
             {
                 _blockedUntil = long.MaxValue;
@@ -74,9 +80,15 @@ internal sealed partial class CircuitStateController<T>
 
     public override Task CloseAsync(CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         lock (_lock)
         {
+            _generation++;
             Close_NeedsLock(CircuitTransitionReason.Manual, Outcome.FromResult<T>(default!), context);
         }
 

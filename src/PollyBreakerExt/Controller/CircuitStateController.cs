@@ -32,6 +32,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     private long _blockedUntil; // open: when a probe may pass; half-open: when stuck probes stop counting
     private Exception? _breakingException;
     private int _epoch; // bumped on every state change, so a late opening can tell it is stale
+    private volatile int _generation; // bumped by manual transitions: calls admitted before them are not recorded after
     private int _halfOpenGeneration; // bumped each time a set of probes is admitted: probes of the current set hold the cap's slots
     private int _episodeGeneration; // the first set of the current half-open episode: probes of any set since then decide
     private int _probesInFlight;
@@ -122,12 +123,12 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         var state = _state;
         if (state == CircuitState.Closed)
         {
-            permit = new(_readsClockOnAdmission ? _timeProvider.GetTimestamp() : 0, 0);
+            permit = new(_readsClockOnAdmission ? _timeProvider.GetTimestamp() : 0, _generation, 0);
             return true;
         }
 
         var now = _timeProvider.GetTimestamp();
-        permit = new(now, 0);
+        permit = new(now, _generation, 0);
 
         // _blockedUntil is written before _state, so an open state read above comes with its own deadline or a later one.
         if (state == CircuitState.Open && now < Volatile.Read(ref _blockedUntil))
@@ -154,19 +155,19 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
                     StartProbing_NeedsLock(now);
                     _episodeGeneration = _halfOpenGeneration;
                     Transition_NeedsLock(CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed, null, Outcome.FromResult<T>(default!), context);
-                    permit = new(now, _halfOpenGeneration);
+                    permit = new(now, _generation, _halfOpenGeneration);
                     raiseEvents = true;
                     return true;
 
                 case CircuitState.HalfOpen when _probesInFlight < _successThreshold:
                     _probesInFlight++;
-                    permit = new(now, _halfOpenGeneration);
+                    permit = new(now, _generation, _halfOpenGeneration);
                     return true;
 
                 case CircuitState.HalfOpen when now >= _blockedUntil:
                     // The probes of this episode have run for a whole break without finishing: stop waiting for them.
                     StartProbing_NeedsLock(now);
-                    permit = new(now, _halfOpenGeneration);
+                    permit = new(now, _generation, _halfOpenGeneration);
                     return true;
 
                 default:
@@ -197,6 +198,11 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
             return false;
         }
 
+        if (permit.Generation != _generation)
+        {
+            return false; // admitted before a manual transition (re-checked under the lock)
+        }
+
         var isFailure = classification == CallClassification.Failure;
         var isSlow = _health.IsSlow(permit.StartTimestamp, now);
         if (isSlow)
@@ -210,6 +216,11 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
 
         lock (_lock)
         {
+            if (permit.Generation != _generation)
+            {
+                return false;
+            }
+
             var counts = _health.Record(isFailure, isSlow, now);
             if (permit.IsProbe)
             {

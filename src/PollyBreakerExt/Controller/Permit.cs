@@ -4,8 +4,9 @@ namespace PollyBreakerExt;
 /// What an admitted call carries to its completion.
 /// </summary>
 /// <param name="StartTimestamp">When it was admitted, when durations are measured.</param>
-/// <param name="ProbeGeneration">The half-open episode it probes, or 0 for a call admitted while closed.</param>
-internal readonly record struct Permit(long StartTimestamp, int ProbeGeneration)
+/// <param name="Generation">The breaker's generation when it was admitted: a manual transition starts a new one, and results of calls admitted before it are not recorded.</param>
+/// <param name="ProbeGeneration">The set of half-open probes it belongs to, or 0 for a call admitted while closed.</param>
+internal readonly record struct Permit(long StartTimestamp, int Generation, int ProbeGeneration)
 {
     public bool IsProbe => ProbeGeneration != 0;
 }

@@ -7,7 +7,7 @@ public readonly record struct ModelTransition(CircuitState From, CircuitState To
 }
 
 /// <summary>What an admitted call carries in the model: when it started and which half-open episode it probes (0: none).</summary>
-public readonly record struct ModelPermit(long Start, int Generation);
+public readonly record struct ModelPermit(long Start, int Generation, int ManualGeneration = 0);
 
 /// <summary>
 /// DESIGN.md's semantics, written as plainly as possible and independently of the implementation: the window is a list
@@ -31,6 +31,7 @@ public sealed class ReferenceModel
     private long _blockedUntil;
     private int _generation;
     private int _episodeStart;
+    private int _manualGeneration;
     private int _probesInFlight;
     private int _probeSuccesses;
     private int _halfOpenAttempts;
@@ -76,22 +77,22 @@ public sealed class ReferenceModel
         switch (State)
         {
             case CircuitState.Closed:
-                return (new ModelPermit(Now, 0), null);
+                return (new ModelPermit(Now, 0, _manualGeneration), null);
 
             case CircuitState.Open when Now >= _blockedUntil:
                 _halfOpenAttempts++;
                 StartProbing();
                 _episodeStart = _generation;
                 Transition(CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed, null);
-                return (new ModelPermit(Now, _generation), null);
+                return (new ModelPermit(Now, _generation, _manualGeneration), null);
 
             case CircuitState.HalfOpen when _probesInFlight < _config.SuccessThreshold:
                 _probesInFlight++;
-                return (new ModelPermit(Now, _generation), null);
+                return (new ModelPermit(Now, _generation, _manualGeneration), null);
 
             case CircuitState.HalfOpen when Now >= _blockedUntil:
                 StartProbing();
-                return (new ModelPermit(Now, _generation), null);
+                return (new ModelPermit(Now, _generation, _manualGeneration), null);
 
             case CircuitState.Isolated:
                 Rejections++;
@@ -124,6 +125,11 @@ public sealed class ReferenceModel
             }
 
             return;
+        }
+
+        if (permit.ManualGeneration != _manualGeneration)
+        {
+            return; // admitted before a manual transition: not recorded after it
         }
 
         var failure = classification == Classification.Failure;
@@ -168,6 +174,7 @@ public sealed class ReferenceModel
 
     public void Isolate()
     {
+        _manualGeneration++;
         if (State != CircuitState.Isolated)
         {
             _blockedUntil = long.MaxValue;
@@ -177,6 +184,11 @@ public sealed class ReferenceModel
 
     public void Close(CircuitTransitionReason reason)
     {
+        if (reason == CircuitTransitionReason.Manual)
+        {
+            _manualGeneration++;
+        }
+
         if (!KeepsWindowOnClose)
         {
             _window.Clear();
