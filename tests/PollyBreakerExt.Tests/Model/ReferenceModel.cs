@@ -19,7 +19,7 @@ public readonly record struct ModelPermit(long Start, int Generation, int Manual
 /// exact to the tick; probe outcomes are recorded in the window; closing clears it and opening does not; a half-open
 /// circuit whose probes have all run for a whole BreakDuration (never a generated break) admits a fresh set (the old probes no longer hold slots, but their
 /// results still decide); a
-/// call admitted while closed is recorded whenever it completes but moves the circuit only while closed; a throwing
+/// call admitted while closed is recorded whenever it completes (unless a manual transition came in between) but moves the circuit only while closed; a throwing
 /// predicate makes a failure; generated breaks are clamped to at most 1 day, and a negative break or a throwing generator means BreakDuration.
 /// </remarks>
 public sealed class ReferenceModel
