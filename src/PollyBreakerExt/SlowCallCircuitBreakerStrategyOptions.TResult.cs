@@ -101,7 +101,8 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
 
     /// <summary>
     /// Gets or sets the predicate that decides whether an outcome is a failure.
-    /// Defaults to any exception except <see cref="OperationCanceledException"/>.
+    /// Defaults to every exception, an <see cref="OperationCanceledException"/> that is not the caller's included (an
+    /// <c>HttpClient</c> timeout is one: a timeout is a failure).
     /// </summary>
     /// <remarks>
     /// Calls that end in <see cref="OperationCanceledException"/> while the caller's token is cancelled are ignored before
