@@ -44,7 +44,7 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
 
     /// <summary>
     /// Gets or sets how many calls the window must hold before a ratio can open the circuit. Defaults to 10.
-    /// It does not apply to <see cref="FailureThreshold"/>.
+    /// It does not apply to <see cref="FailureThreshold"/>. Allowed: 1 to 1,000,000.
     /// </summary>
     public int MinimumThroughput { get; set; } = 10;
 
@@ -165,9 +165,14 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
             Error($"SlidingWindowSize must be between 1 and {MaxWindowCapacity} (was {SlidingWindowSize}).", nameof(SlidingWindowSize));
         }
 
-        if (MinimumThroughput < 1)
+        if (Name is not null && string.IsNullOrWhiteSpace(Name))
         {
-            Error($"MinimumThroughput must be at least 1 (was {MinimumThroughput}).", nameof(MinimumThroughput));
+            Error($"Name must not be empty or blank (was '{Name}'): the registry, the fleet and dashboards know breakers by it.", nameof(Name));
+        }
+
+        if (MinimumThroughput is < 1 or > MaxWindowCapacity)
+        {
+            Error($"MinimumThroughput must be between 1 and {MaxWindowCapacity} (was {MinimumThroughput}).", nameof(MinimumThroughput));
         }
 
         if (FailureThreshold is < 1 or > MaxWindowCapacity)
