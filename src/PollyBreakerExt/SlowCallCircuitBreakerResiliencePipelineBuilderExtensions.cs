@@ -87,7 +87,7 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
             ? new CountBasedWindow(options.SlidingWindowSize, options.FailureThreshold)
             : new TimeBasedWindow(Timestamps.FromDuration(options.SamplingDuration, timeProvider), options.FailureThreshold);
         var slowCallThreshold = options.SlowCallDurationThreshold is { } slow ? Math.Max(1, Timestamps.FromDuration(slow, timeProvider)) : 0;
-        var health = new CircuitHealthPolicy(window, options.MinimumThroughput, options.FailureRatio, slowCallThreshold, options.SlowCallRatio);
+        var health = new CircuitHealthPolicy(window, options.MinimumThroughput, options.FailureRatio, slowCallThreshold, options.SlowCallRatio, options.CountInFlightSlowCalls);
         var controller = new CircuitStateController<TResult>(
             name,
             timeProvider,

@@ -69,6 +69,19 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
     public TimeSpan? SlowCallDurationThreshold { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Gets or sets whether a call still running for <see cref="SlowCallDurationThreshold"/> counts, from then on, as a call
+    /// and a slow call in the window and in the metrics, before it finishes. Defaults to <see langword="true"/>.
+    /// </summary>
+    /// <remarks>
+    /// A dependency that hangs then trips the breaker while its calls are still hanging: running calls are judged at the
+    /// next admission or completion, and the admission that finds a trip condition true opens the circuit and is itself
+    /// rejected. A half-open probe running past the threshold reopens the circuit at the next admission
+    /// (<see cref="CircuitTransitionReason.HalfOpenProbeSlow"/>). A hung call is recorded once, when it ends. No timer runs;
+    /// it has no effect while <see cref="SlowCallDurationThreshold"/> is <see langword="null"/>.
+    /// </remarks>
+    public bool CountInFlightSlowCalls { get; set; } = true;
+
+    /// <summary>
     /// Gets or sets the slow-call ratio (slow calls / calls) that opens the circuit once the window holds
     /// <see cref="MinimumThroughput"/> calls. Defaults to 0.5. Allowed: more than 0, at most 1.
     /// </summary>

@@ -28,9 +28,12 @@ internal sealed class CircuitCallExecutor<T>
         ResilienceContext context,
         TState state)
     {
-        if (!Controller.TryEnter(context, out var permit, out var rejection, out var raiseEvents))
+        if (!Controller.TryEnter(context, out var permit, out var rejection, out var raiseEvents, out var pendingOpening))
         {
-            return new(Outcome.FromException<TResult>(rejection));
+            // An admission that found a running call past the slow-call threshold may have opened the circuit itself.
+            return raiseEvents
+                ? Controller.FinishTransitionAsync(Outcome.FromException<TResult>(rejection), context, pendingOpening)
+                : new(Outcome.FromException<TResult>(rejection));
         }
 
         if (raiseEvents)

@@ -23,6 +23,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     private readonly BreakDurationSource<T> _breaks;
     private readonly TimeSpan? _slowCallThreshold;
     private readonly bool _readsClockOnAdmission;
+    private readonly bool _tracksInFlight;
     private readonly bool _readsClockOnCompletion;
     private readonly int _successThreshold;
     private readonly long _breakDurationTimestamp;
@@ -61,6 +62,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         _breakDurationTimestamp = Timestamps.FromDuration(breaks.BreakDuration, timeProvider);
         _slowCallThreshold = slowCallThreshold;
         _readsClockOnAdmission = health.DetectsSlowCalls;
+        _tracksInFlight = health.TracksInFlight;
         _readsClockOnCompletion = health.NeedsCompletionTime;
         _successThreshold = successThreshold;
         _manualControl = manualControl;
@@ -115,13 +117,17 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         }
     }
 
-    /// <summary>Admits a call, or returns its rejection; <paramref name="raiseEvents"/> says the call must first run the transition it caused.</summary>
-    public bool TryEnter(ResilienceContext context, out Permit permit, out Exception rejection, out bool raiseEvents)
+    /// <summary>
+    /// Admits a call, or returns its rejection. <paramref name="raiseEvents"/> says the call caused a transition whose
+    /// events it must run first (with <paramref name="pendingOpening"/>, an opening whose break is still to be generated).
+    /// </summary>
+    public bool TryEnter(ResilienceContext context, out Permit permit, out Exception rejection, out bool raiseEvents, out PendingOpening? pendingOpening)
     {
         raiseEvents = false;
+        pendingOpening = null;
         rejection = null!;
         var state = _state;
-        if (state == CircuitState.Closed)
+        if (state == CircuitState.Closed && !_tracksInFlight)
         {
             permit = new(_readsClockOnAdmission ? _timeProvider.GetTimestamp() : 0, _generation, 0);
             return true;
@@ -145,112 +151,71 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
 
         lock (_lock)
         {
-            switch (_state)
+            if (TryEnter_NeedsLock(now, context, ref permit, ref raiseEvents, ref pendingOpening))
             {
-                case CircuitState.Closed:
-                    return true;
-
-                case CircuitState.Open when now >= _blockedUntil:
-                    _halfOpenAttempts++;
-                    StartProbing_NeedsLock(now);
-                    _episodeGeneration = _halfOpenGeneration;
-                    Transition_NeedsLock(CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed, null, Outcome.FromResult<T>(default!), context);
-                    permit = new(now, _generation, _halfOpenGeneration);
-                    raiseEvents = true;
-                    return true;
-
-                case CircuitState.HalfOpen when _probesInFlight < _successThreshold:
-                    _probesInFlight++;
-                    permit = new(now, _generation, _halfOpenGeneration);
-                    return true;
-
-                case CircuitState.HalfOpen when now >= _blockedUntil:
-                    // The probes of this episode have run for a whole break without finishing: stop waiting for them.
-                    StartProbing_NeedsLock(now);
-                    permit = new(now, _generation, _halfOpenGeneration);
-                    return true;
-
-                default:
-                    state = _state;
-                    break;
+                return true;
             }
+
+            state = _state;
         }
 
         rejection = Reject(state, context, now);
         return false;
     }
 
-    /// <summary>Records a completed call; returns whether a transition needs finishing outside the lock.</summary>
-    public bool Exit<TResult>(in Permit permit, CallClassification classification, in Outcome<TResult> outcome, ResilienceContext context, out PendingOpening? pendingOpening)
+    private bool TryEnter_NeedsLock(long now, ResilienceContext context, ref Permit permit, ref bool raiseEvents, ref PendingOpening? pendingOpening)
     {
-        pendingOpening = null;
-        var now = _readsClockOnCompletion ? _timeProvider.GetTimestamp() : 0;
-        if (classification == CallClassification.Ignored)
+        // Running calls that reached the slow-call threshold count now: this admission may find the circuit must open.
+        if (_tracksInFlight && _health.JudgeInFlight(now))
         {
-            if (permit.IsProbe)
+            if (_state == CircuitState.Closed && _health.TripReason(_health.GetCounts(now)) is { } reason)
             {
-                lock (_lock)
-                {
-                    ReleaseProbeSlot_NeedsLock(permit);
-                }
-            }
-
-            return false;
-        }
-
-        if (permit.Generation != _generation)
-        {
-            return false; // admitted before a manual transition (re-checked under the lock)
-        }
-
-        var isFailure = classification == CallClassification.Failure;
-        var isSlow = _health.IsSlow(permit.StartTimestamp, now);
-        if (isSlow)
-        {
-            _telemetry.Report(
-                new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnSlowCall),
-                context,
-                outcome,
-                new OnSlowCallArguments(BreakerName, _timeProvider.GetElapsedTime(permit.StartTimestamp, now), _slowCallThreshold!.Value));
-        }
-
-        lock (_lock)
-        {
-            if (permit.Generation != _generation)
-            {
+                raiseEvents = Open_NeedsLock(reason, _health.GetCounts(now), Outcome.FromResult<T>(default!), context, out pendingOpening);
                 return false;
             }
 
-            var counts = _health.Record(isFailure, isSlow, now);
-            if (permit.IsProbe)
+            if (_state == CircuitState.HalfOpen && _health.HasHungProbe(_episodeGeneration))
             {
-                if (!IsProbeOfThisEpisode_NeedsLock(permit))
-                {
-                    return false;
-                }
-
-                ReleaseProbeSlot_NeedsLock(permit);
-                if (isFailure || isSlow)
-                {
-                    return Open_NeedsLock(isFailure ? CircuitTransitionReason.HalfOpenProbeFailed : CircuitTransitionReason.HalfOpenProbeSlow, counts, outcome, context, out pendingOpening);
-                }
-
-                if (++_probeSuccesses >= _successThreshold)
-                {
-                    Close_NeedsLock(CircuitTransitionReason.HalfOpenSucceeded, Outcomes.As<TResult, T>(outcome), context);
-                    return true;
-                }
-
+                raiseEvents = Open_NeedsLock(CircuitTransitionReason.HalfOpenProbeSlow, _health.GetCounts(now), Outcome.FromResult<T>(default!), context, out pendingOpening);
                 return false;
             }
-
-            if (_state != CircuitState.Closed || _health.TripReason(counts) is not { } reason)
-            {
-                return false;
-            }
-
-            return Open_NeedsLock(reason, counts, outcome, context, out pendingOpening);
         }
+
+        switch (_state)
+        {
+            case CircuitState.Closed:
+                break;
+
+            case CircuitState.Open when now >= _blockedUntil:
+                _halfOpenAttempts++;
+                StartProbing_NeedsLock(now);
+                _episodeGeneration = _halfOpenGeneration;
+                Transition_NeedsLock(CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed, null, Outcome.FromResult<T>(default!), context);
+                permit = new(now, _generation, _halfOpenGeneration);
+                raiseEvents = true;
+                break;
+
+            case CircuitState.HalfOpen when _probesInFlight < _successThreshold:
+                _probesInFlight++;
+                permit = new(now, _generation, _halfOpenGeneration);
+                break;
+
+            case CircuitState.HalfOpen when now >= _blockedUntil:
+                // The probes of this episode have run for a whole break without finishing: stop waiting for them.
+                StartProbing_NeedsLock(now);
+                permit = new(now, _generation, _halfOpenGeneration);
+                break;
+
+            default:
+                return false;
+        }
+
+        if (_tracksInFlight)
+        {
+            permit = permit with { InFlightSequence = _health.Admit(now, permit.ProbeGeneration) };
+        }
+
+        return true;
     }
 
     private BrokenCircuitException Reject(CircuitState state, ResilienceContext context, long now)

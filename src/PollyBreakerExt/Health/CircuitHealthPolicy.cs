@@ -12,14 +12,17 @@ internal sealed class CircuitHealthPolicy
     private readonly double? _failureRatio;
     private readonly double _slowCallRatio;
     private readonly long _slowCallThreshold;
+    private readonly InFlightCalls? _inFlight;
 
     /// <param name="window">The window of recorded calls.</param>
     /// <param name="minimumThroughput">Calls the window must hold before a ratio is judged.</param>
     /// <param name="failureRatio">The failure ratio that trips, or <see langword="null"/>.</param>
     /// <param name="slowCallThreshold">The slow-call duration threshold in timestamp units (at least 1), or 0 when slow-call detection is off.</param>
     /// <param name="slowCallRatio">The slow-call ratio that trips.</param>
-    public CircuitHealthPolicy(ISlidingWindow window, int minimumThroughput, double? failureRatio, long slowCallThreshold, double slowCallRatio)
+    /// <param name="countInFlightSlowCalls">Whether calls still running for the threshold count as slow calls (needs slow-call detection).</param>
+    public CircuitHealthPolicy(ISlidingWindow window, int minimumThroughput, double? failureRatio, long slowCallThreshold, double slowCallRatio, bool countInFlightSlowCalls = false)
     {
+        _inFlight = countInFlightSlowCalls && slowCallThreshold != 0 ? new InFlightCalls(slowCallThreshold) : null;
         _window = window;
         _minimumThroughput = minimumThroughput;
         _failureRatio = failureRatio;
@@ -36,14 +39,57 @@ internal sealed class CircuitHealthPolicy
     /// <summary>Returns whether a call admitted at <paramref name="start"/> and completed at <paramref name="now"/> was slow.</summary>
     public bool IsSlow(long start, long now) => _slowCallThreshold != 0 && now - start >= _slowCallThreshold;
 
-    /// <summary>Records a completed call and returns the counts after it.</summary>
-    public WindowCounts Record(bool isFailure, bool isSlow, long now) => _window.Record(isFailure, isSlow, now);
+    /// <summary>Gets whether running calls are tracked, so that those running for the threshold count as slow.</summary>
+    public bool TracksInFlight => _inFlight is not null;
 
-    /// <summary>Returns the counts at <paramref name="now"/>.</summary>
-    public WindowCounts GetCounts(long now) => _window.GetCounts(now);
+    /// <summary>Records a completed call and returns the counts after it, running calls past the threshold included.</summary>
+    public WindowCounts Record(bool isFailure, bool isSlow, long now) => WithInFlight(_window.Record(isFailure, isSlow, now), now);
 
-    /// <summary>Forgets every recorded call.</summary>
-    public void Clear() => _window.Clear();
+    /// <summary>Returns the counts at <paramref name="now"/>, running calls past the threshold included.</summary>
+    public WindowCounts GetCounts(long now) => WithInFlight(_window.GetCounts(now), now);
+
+    /// <summary>Forgets every recorded call, and the running calls: they count for nothing until they end.</summary>
+    public void Clear()
+    {
+        _window.Clear();
+        _inFlight?.Forget();
+    }
+
+    /// <summary>Registers an admitted call (when <see cref="TracksInFlight"/>); returns its sequence number for <see cref="Release"/>.</summary>
+    public long Admit(long start, int probeGeneration) => _inFlight!.Admit(start, probeGeneration);
+
+    /// <summary>Removes a finished call registered by <see cref="Admit"/>: from now on only its record counts.</summary>
+    public void Release(long sequence) => _inFlight!.Release(sequence);
+
+    /// <summary>
+    /// Judges the running calls at <paramref name="now"/>; returns whether any of them counts as slow (only then can a trip
+    /// condition hold without a new record).
+    /// </summary>
+    public bool JudgeInFlight(long now)
+    {
+        if (_inFlight is null)
+        {
+            return false;
+        }
+
+        _inFlight.CountReached(now);
+        return _inFlight.SlowCount > 0;
+    }
+
+    /// <summary>Returns whether a half-open probe of generation <paramref name="episodeGeneration"/> or later is running past the threshold.</summary>
+    public bool HasHungProbe(int episodeGeneration) => _inFlight is { } inFlight && inFlight.HungProbeGeneration >= episodeGeneration && inFlight.HungProbeGeneration != 0;
+
+    private WindowCounts WithInFlight(WindowCounts counts, long now)
+    {
+        if (_inFlight is null)
+        {
+            return counts;
+        }
+
+        _inFlight.CountReached(now);
+        var hung = _inFlight.SlowCount;
+        return hung == 0 ? counts : counts with { Calls = counts.Calls + hung, SlowCalls = counts.SlowCalls + hung };
+    }
 
     /// <summary>Returns the first trip condition that holds for <paramref name="counts"/>, in DESIGN.md's order, or <see langword="null"/>.</summary>
     public CircuitTransitionReason? TripReason(in WindowCounts counts)
