@@ -97,7 +97,8 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
             new BreakDurationSource<TResult>(options.BreakDuration, options.BreakDurationGenerator, context.Telemetry),
             options.SlowCallDurationThreshold,
             options.SuccessThreshold,
-            options.ManualControl);
+            options.ManualControl,
+            options.ShadowMode);
 
         options.StateProvider?.Attach(controller);
         if (options.ManualControl?.Attach(controller) == true)

@@ -124,6 +124,17 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
     /// </remarks>
     public Func<CircuitBreakerPredicateArguments<TResult>, ValueTask<bool>> ShouldHandle { get; set; } = DefaultShouldHandle<TResult>.Predicate;
 
+    /// <summary>
+    /// Gets or sets whether the breaker only watches: it records, transitions, raises every callback and emits all
+    /// telemetry as usual, but never rejects. Defaults to <see langword="false"/>.
+    /// </summary>
+    /// <remarks>
+    /// A call it would have rejected runs anyway, is not recorded, and its <c>OnCircuitRejected</c> telemetry event has
+    /// <see cref="OnCircuitRejectedArguments.IsShadow"/> set. Deploy a new breaker in shadow, watch what it would have
+    /// done, then enforce it.
+    /// </remarks>
+    public bool ShadowMode { get; set; }
+
     /// <summary>Gets or sets a callback run when the circuit opens or is isolated.</summary>
     public Func<OnCircuitOpenedArguments<TResult>, ValueTask>? OnOpened { get; set; }
 

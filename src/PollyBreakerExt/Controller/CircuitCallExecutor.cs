@@ -38,7 +38,7 @@ internal sealed class CircuitCallExecutor<T>
 
         if (raiseEvents)
         {
-            return ExecuteAfterEventsAsync(callback, context, state, permit);
+            return ExecuteAfterEventsAsync(callback, context, state, permit, pendingOpening);
         }
 
         var pending = Invoke(callback, context, state);
@@ -73,9 +73,18 @@ internal sealed class CircuitCallExecutor<T>
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback,
         ResilienceContext context,
         TState state,
-        Permit permit)
+        Permit permit,
+        PendingOpening? pendingOpening)
     {
-        await Controller.Events.DispatchAsync(context).ConfigureAwait(context.ContinueOnCapturedContext);
+        // In shadow mode an admission that opened the circuit runs anyway, after the opening's break and events.
+        if (pendingOpening is null)
+        {
+            await Controller.Events.DispatchAsync(context).ConfigureAwait(context.ContinueOnCapturedContext);
+        }
+        else
+        {
+            await Controller.FinishTransitionAsync(Outcome.FromResult<T>(default!), context, pendingOpening).ConfigureAwait(context.ContinueOnCapturedContext);
+        }
 
         return await CompleteAsync(Invoke(callback, context, state), context, permit).ConfigureAwait(context.ContinueOnCapturedContext);
     }

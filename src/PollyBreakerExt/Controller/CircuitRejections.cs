@@ -53,4 +53,11 @@ internal sealed class CircuitRejections
             new OnCircuitRejectedArguments(_breakerName, state, reportedRetryAfter, isShadow: false));
         return exception;
     }
+
+    /// <summary>Reports the rejection a call would have had, in shadow mode, where it runs anyway.</summary>
+    public void ReportShadow(CircuitState state, TimeSpan? retryAfter, ResilienceContext context)
+        => _telemetry.Report(
+            new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnCircuitRejected),
+            context,
+            new OnCircuitRejectedArguments(_breakerName, state, retryAfter, isShadow: true));
 }

@@ -24,6 +24,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     private readonly TimeSpan? _slowCallThreshold;
     private readonly bool _readsClockOnAdmission;
     private readonly bool _tracksInFlight;
+    private readonly bool _shadowMode;
     private readonly bool _readsClockOnCompletion;
     private readonly int _successThreshold;
     private readonly long _breakDurationTimestamp;
@@ -51,8 +52,10 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         BreakDurationSource<T> breaks,
         TimeSpan? slowCallThreshold,
         int successThreshold,
-        SlowCallCircuitBreakerManualControl? manualControl)
+        SlowCallCircuitBreakerManualControl? manualControl,
+        bool shadowMode = false)
     {
+        _shadowMode = shadowMode;
         BreakerName = breakerName;
         _timeProvider = timeProvider;
         _telemetry = telemetry;
@@ -139,14 +142,12 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         // _blockedUntil is written before _state, so an open state read above comes with its own deadline or a later one.
         if (state == CircuitState.Open && now < Volatile.Read(ref _blockedUntil))
         {
-            rejection = Reject(CircuitState.Open, context, now);
-            return false;
+            return RejectOrShadow(CircuitState.Open, context, now, ref permit, out rejection);
         }
 
         if (state == CircuitState.Open && Volatile.Read(ref _fleet) is { } fleet && !MayProbe(fleet, now))
         {
-            rejection = Reject(CircuitState.Open, context, now);
-            return false;
+            return RejectOrShadow(CircuitState.Open, context, now, ref permit, out rejection);
         }
 
         lock (_lock)
@@ -157,6 +158,20 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
             }
 
             state = _state;
+        }
+
+        return RejectOrShadow(state, context, now, ref permit, out rejection);
+    }
+
+    /// <summary>Rejects the call; in shadow mode, reports the rejection it would have had and lets it run, unrecorded.</summary>
+    private bool RejectOrShadow(CircuitState state, ResilienceContext context, long now, ref Permit permit, out Exception rejection)
+    {
+        if (_shadowMode)
+        {
+            _rejections.ReportShadow(state, state == CircuitState.Isolated ? null : TimeLeft(now), context);
+            permit = Permit.Shadow(now);
+            rejection = null!;
+            return true;
         }
 
         rejection = Reject(state, context, now);

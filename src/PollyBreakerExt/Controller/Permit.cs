@@ -12,4 +12,7 @@ internal readonly record struct Permit(long StartTimestamp, int Generation, int 
     public bool IsProbe => ProbeGeneration != 0;
 
     public bool IsTracked => InFlightSequence >= 0;
+
+    /// <summary>A call that runs only because the breaker is in shadow mode: its generation is never current, so it is not recorded.</summary>
+    public static Permit Shadow(long now) => new(now, int.MinValue, 0);
 }
