@@ -15,6 +15,11 @@ public static class Program
             return RetainedReport.Print();
         }
 
+        if (args is ["--interleaved", ..])
+        {
+            return InterleavedComparison.Run(args);
+        }
+
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToList();
         if (summaries.Count == 0 && args.Contains("--filter"))
         {

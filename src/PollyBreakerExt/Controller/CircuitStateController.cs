@@ -130,10 +130,23 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         pendingOpening = null;
         rejection = null!;
         var state = _state;
-        if (state == CircuitState.Closed && !_tracksInFlight)
+        if (state == CircuitState.Closed)
         {
-            permit = new(_readsClockOnAdmission ? _timeProvider.GetTimestamp() : 0, _generation, 0);
-            return true;
+            if (!_tracksInFlight)
+            {
+                permit = new(_readsClockOnAdmission ? _timeProvider.GetTimestamp() : 0, _generation, 0);
+                return true;
+            }
+
+            var start = _timeProvider.GetTimestamp();
+            permit = new(start, _generation, 0, _health.Admit(start, 0));
+            if (!_health.MayHaveHungCall(start))
+            {
+                return true;
+            }
+
+            // A running call has reached the slow-call threshold: this admission judges it, and may open and be rejected.
+            return AdmitJudgingHungCalls(context, start, ref permit, out rejection, out raiseEvents, out pendingOpening);
         }
 
         var now = _timeProvider.GetTimestamp();
@@ -176,6 +189,32 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
 
         rejection = Reject(state, context, now);
         return false;
+    }
+
+    private bool AdmitJudgingHungCalls(ResilienceContext context, long now, ref Permit permit, out Exception rejection, out bool raiseEvents, out PendingOpening? pendingOpening)
+    {
+        raiseEvents = false;
+        pendingOpening = null;
+        rejection = null!;
+        CircuitState state;
+        lock (_lock)
+        {
+            if (!_health.JudgeInFlight(now) || _state != CircuitState.Closed || _health.TripReason(_health.GetCounts(now)) is not { } reason)
+            {
+                return true;
+            }
+
+            if (permit.IsTracked)
+            {
+                _health.Release(permit.InFlightSequence);
+            }
+
+            raiseEvents = Open_NeedsLock(reason, _health.GetCounts(now), Outcome.FromResult<T>(default!), context, out pendingOpening);
+            state = _state;
+        }
+
+        permit = new(now, _generation, 0);
+        return RejectOrShadow(state, context, now, ref permit, out rejection);
     }
 
     private bool TryEnter_NeedsLock(long now, ResilienceContext context, ref Permit permit, ref bool raiseEvents, ref PendingOpening? pendingOpening)

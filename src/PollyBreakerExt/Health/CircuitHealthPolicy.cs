@@ -43,7 +43,12 @@ internal sealed class CircuitHealthPolicy
     public bool TracksInFlight => _inFlight is not null;
 
     /// <summary>Records a completed call and returns the counts after it, running calls past the threshold included.</summary>
-    public WindowCounts Record(bool isFailure, bool isSlow, long now) => WithInFlight(_window.Record(isFailure, isSlow, now), now);
+    public WindowCounts Record(bool isFailure, bool isSlow, long now)
+    {
+        var counts = WithInFlight(_window.Record(isFailure, isSlow, now), now);
+        _inFlight?.MarkJudged(); // every completion is judged
+        return counts;
+    }
 
     /// <summary>Returns the counts at <paramref name="now"/>, running calls past the threshold included.</summary>
     public WindowCounts GetCounts(long now) => WithInFlight(_window.GetCounts(now), now);
@@ -55,10 +60,16 @@ internal sealed class CircuitHealthPolicy
         _inFlight?.Forget();
     }
 
-    /// <summary>Registers an admitted call (when <see cref="TracksInFlight"/>); returns its sequence number for <see cref="Release"/>.</summary>
+    /// <summary>
+    /// Registers an admitted call (when <see cref="TracksInFlight"/>), without a lock; returns its sequence number for
+    /// <see cref="Release"/>, or -1 when too many calls run at once to track another.
+    /// </summary>
     public long Admit(long start, int probeGeneration) => _inFlight!.Admit(start, probeGeneration);
 
-    /// <summary>Removes a finished call registered by <see cref="Admit"/>: from now on only its record counts.</summary>
+    /// <summary>Returns, without a lock, whether a running call may have reached the threshold since the last judgement.</summary>
+    public bool MayHaveHungCall(long now) => _inFlight!.MayHaveReached(now);
+
+    /// <summary>Removes a finished call registered by <see cref="Admit"/>: from now on only its record counts. Under the lock.</summary>
     public void Release(long sequence) => _inFlight!.Release(sequence);
 
     /// <summary>
@@ -73,6 +84,7 @@ internal sealed class CircuitHealthPolicy
         }
 
         _inFlight.CountReached(now);
+        _inFlight.MarkJudged();
         return _inFlight.SlowCount > 0;
     }
 

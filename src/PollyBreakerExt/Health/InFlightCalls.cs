@@ -8,35 +8,40 @@ namespace PollyBreakerExt;
 /// A ring of admission timestamps, one slot per running call, indexed by an admission sequence number. Calls are admitted
 /// in order, so those past the threshold are a prefix of the running ones: a cursor walks forward over them, counting
 /// each once, and the head walks forward over finished slots. Calls finish out of order: a finished slot is only marked
-/// free, and skipped by both walks. Every slot is passed once by each walk, so the cost is O(1) amortized; the ring
-/// doubles when more calls run at once than it holds, and never shrinks. No timer, no allocation per call. Not
-/// thread-safe: the controller calls it under its lock.
+/// free, and skipped by both walks. Every slot is passed once by each walk, so the cost is O(1) amortized. No timer, no
+/// allocation per call.
+/// <para>
+/// Admission is lock-free (one compare-and-swap claims the next sequence number, then the slot is published by writing
+/// that number into it); everything else runs under the controller's lock. A slot is reused only once the head has
+/// passed it, so a claimed slot is always free. The ring holds <see cref="Capacity"/> running calls; a call admitted while
+/// it is full is not tracked and is judged when it finishes, like any completed call.
+/// </para>
 /// </remarks>
 internal sealed class InFlightCalls
 {
+    public const int Capacity = 1024;
+
+    private const int Mask = Capacity - 1;
     private const byte Free = 0;
     private const byte Running = 1;
     private const byte Counted = 2; // running, and counted as slow
     private const byte Forgotten = 3; // running, but admitted before the window was cleared: it counts for nothing until it ends
 
     private readonly long _threshold;
-    private long[] _starts;
-    private int[] _probeGenerations;
-    private byte[] _states;
-    private int _mask;
-    private long _head; // the oldest slot that may still be running
-    private long _next; // the next admission's sequence number
-    private long _cursor; // running slots before it have been judged past the threshold
+    private readonly long[] _sequences = new long[Capacity]; // the slot's sequence number once published
+    private readonly long[] _starts = new long[Capacity];
+    private readonly int[] _probeGenerations = new int[Capacity];
+    private readonly byte[] _states = new byte[Capacity];
+    private long _head; // the oldest slot that may still be running; written under the lock
+    private long _next; // the next admission's sequence number; claimed lock-free
+    private long _cursor; // published slots before it are finished or judged; written under the lock
+    private volatile bool _unjudged; // calls were counted (say, by a metrics read) that no trip judgement has seen yet
 
     /// <param name="threshold">The slow-call duration threshold, in timestamp units (at least 1).</param>
-    /// <param name="capacity">The initial number of slots, a power of two.</param>
-    public InFlightCalls(long threshold, int capacity = 64)
+    public InFlightCalls(long threshold)
     {
         _threshold = threshold;
-        _starts = new long[capacity];
-        _probeGenerations = new int[capacity];
-        _states = new byte[capacity];
-        _mask = capacity - 1;
+        Array.Fill(_sequences, -1);
     }
 
     /// <summary>Gets how many running calls are counted as slow now.</summary>
@@ -45,104 +50,136 @@ internal sealed class InFlightCalls
     /// <summary>Gets the highest probe generation among running probes counted as slow, or 0.</summary>
     public int HungProbeGeneration { get; private set; }
 
-    /// <summary>Registers a call admitted at <paramref name="start"/>; returns its sequence number for <see cref="Release"/>.</summary>
+    /// <summary>Registers a call admitted at <paramref name="start"/>, without a lock; returns its sequence number for <see cref="Release"/>, or -1 when the ring is full.</summary>
     /// <param name="start">Its admission timestamp.</param>
     /// <param name="probeGeneration">Its set of half-open probes, or 0 for a call admitted while closed.</param>
     public long Admit(long start, int probeGeneration)
     {
-        if (_next - _head == _states.Length)
+        long sequence;
+        do
         {
-            Grow();
+            sequence = Volatile.Read(ref _next);
+            if (sequence - Volatile.Read(ref _head) >= Capacity)
+            {
+                return -1;
+            }
         }
+        while (Interlocked.CompareExchange(ref _next, sequence + 1, sequence) != sequence);
 
-        var sequence = _next++;
-        var slot = (int)(sequence & _mask);
+        var slot = (int)(sequence & Mask);
         _starts[slot] = start;
         _probeGenerations[slot] = probeGeneration;
         _states[slot] = Running;
+        Volatile.Write(ref _sequences[slot], sequence);
         return sequence;
     }
 
-    /// <summary>Removes a finished call.</summary>
+    /// <summary>Returns, without a lock, whether the oldest running call not yet judged may have reached the threshold by <paramref name="now"/>.</summary>
+    public bool MayHaveReached(long now)
+    {
+        if (_unjudged)
+        {
+            return true;
+        }
+
+        var cursor = Volatile.Read(ref _cursor);
+        var slot = (int)(cursor & Mask);
+        return Volatile.Read(ref _sequences[slot]) == cursor && _states[slot] == Running && now - _starts[slot] >= _threshold;
+    }
+
+    /// <summary>Removes a finished call. Under the lock.</summary>
     public void Release(long sequence)
     {
-        var slot = (int)(sequence & _mask);
+        var slot = (int)(sequence & Mask);
         if (_states[slot] == Counted)
         {
             SlowCount--;
         }
 
         _states[slot] = Free;
-        while (_head < _next && _states[(int)(_head & _mask)] == Free)
+        while (_head < _cursor && IsFinished(_head))
         {
             _head++;
         }
 
-        if (_cursor < _head)
-        {
-            _cursor = _head;
-        }
+        SkipFinished();
     }
 
-    /// <summary>Counts, once each, the running calls that have reached the threshold by <paramref name="now"/>; returns how many it counted now.</summary>
+    /// <summary>Counts, once each, the running calls that have reached the threshold by <paramref name="now"/>; returns how many it counted now. Under the lock.</summary>
     public int CountReached(long now)
     {
         var counted = 0;
-        for (; _cursor < _next; _cursor++)
+        while (Reached(now))
         {
-            var slot = (int)(_cursor & _mask);
-            if (_states[slot] != Running)
-            {
-                continue;
-            }
+            var slot = (int)(_cursor & Mask);
+            _states[slot] = Counted;
+            counted++;
+            HungProbeGeneration = Math.Max(HungProbeGeneration, _probeGenerations[slot]);
+            _cursor++;
+            SkipFinished();
+        }
 
-            if (now - _starts[slot] < _threshold)
+        SlowCount += counted;
+        if (counted > 0)
+        {
+            _unjudged = true;
+        }
+
+        return counted;
+    }
+
+    /// <summary>Notes that a trip judgement has seen every call counted so far. Under the lock.</summary>
+    public void MarkJudged() => _unjudged = false;
+
+    /// <summary>Stops counting the calls running now: the window was cleared, they count for nothing until they end. Under the lock.</summary>
+    public void Forget()
+    {
+        var next = Volatile.Read(ref _next);
+        for (var sequence = _head; sequence < next; sequence++)
+        {
+            var slot = (int)(sequence & Mask);
+            if (Volatile.Read(ref _sequences[slot]) == sequence && _states[slot] is Running or Counted)
+            {
+                _states[slot] = Forgotten;
+            }
+        }
+
+        SlowCount = 0;
+        HungProbeGeneration = 0;
+        SkipFinished();
+    }
+
+    private bool Reached(long now)
+    {
+        var slot = (int)(_cursor & Mask);
+        return Volatile.Read(ref _sequences[slot]) == _cursor && _states[slot] == Running && now - _starts[slot] >= _threshold;
+    }
+
+    private bool IsFinished(long sequence)
+    {
+        var slot = (int)(sequence & Mask);
+        return Volatile.Read(ref _sequences[slot]) == sequence && _states[slot] == Free;
+    }
+
+    // The cursor passes published slots that need no judging: finished, counted or forgotten ones. It stops at a running
+    // one or at one whose admission has claimed it but not published it yet.
+    private void SkipFinished()
+    {
+        var next = Volatile.Read(ref _next);
+        while (_cursor < next)
+        {
+            var slot = (int)(_cursor & Mask);
+            if (Volatile.Read(ref _sequences[slot]) != _cursor || _states[slot] == Running)
             {
                 break;
             }
 
-            _states[slot] = Counted;
-            counted++;
-            HungProbeGeneration = Math.Max(HungProbeGeneration, _probeGenerations[slot]);
+            _cursor++;
         }
 
-        SlowCount += counted;
-        return counted;
-    }
-
-    /// <summary>Stops counting the calls running now: the window was cleared, they count for nothing until they end.</summary>
-    public void Forget()
-    {
-        for (var sequence = _head; sequence < _next; sequence++)
+        while (_head < _cursor && IsFinished(_head))
         {
-            ref var state = ref _states[(int)(sequence & _mask)];
-            if (state != Free)
-            {
-                state = Forgotten;
-            }
+            _head++;
         }
-
-        _cursor = _next;
-        SlowCount = 0;
-        HungProbeGeneration = 0;
-    }
-
-    private void Grow()
-    {
-        var capacity = _states.Length * 2;
-        var starts = new long[capacity];
-        var probeGenerations = new int[capacity];
-        var states = new byte[capacity];
-        var newMask = capacity - 1;
-        for (var sequence = _head; sequence < _next; sequence++)
-        {
-            var from = (int)(sequence & _mask);
-            var to = (int)(sequence & newMask);
-            starts[to] = _starts[from];
-            probeGenerations[to] = _probeGenerations[from];
-            states[to] = _states[from];
-        }
-
-        (_starts, _probeGenerations, _states, _mask) = (starts, probeGenerations, states, newMask);
     }
 }

@@ -33,18 +33,39 @@ public class InFlightCallsTests
     }
 
     [Fact]
-    public void More_running_calls_than_slots_grow_the_ring_keeping_their_order()
+    public void A_full_ring_tracks_no_more_calls_until_the_oldest_ends_and_keeps_their_order()
     {
-        var calls = new InFlightCalls(threshold: 10, capacity: 2);
-        var sequences = Enumerable.Range(0, 100).Select(i => calls.Admit(start: i, probeGeneration: 0)).ToList();
+        var calls = new InFlightCalls(threshold: 10);
+        var sequences = Enumerable.Range(0, InFlightCalls.Capacity).Select(i => calls.Admit(start: i, probeGeneration: 0)).ToList();
+        Assert.DoesNotContain(-1, sequences);
+
+        Assert.Equal(-1, calls.Admit(start: 5000, probeGeneration: 0));
         foreach (var sequence in sequences.Where(s => s % 3 == 0))
         {
             calls.Release(sequence);
         }
 
         Assert.Equal(Enumerable.Range(0, 51).Count(i => i % 3 != 0), calls.CountReached(now: 60)); // started at 0..50
-        Assert.Equal(Enumerable.Range(51, 49).Count(i => i % 3 != 0), calls.CountReached(now: 1000)); // the rest
-        Assert.Equal(Enumerable.Range(0, 100).Count(i => i % 3 != 0), calls.SlowCount);
+        Assert.NotEqual(-1, calls.Admit(start: 5000, probeGeneration: 0)); // the oldest slot is free again
+        Assert.Equal(Enumerable.Range(51, InFlightCalls.Capacity - 51).Count(i => i % 3 != 0), calls.CountReached(now: 5009));
+        Assert.Equal(1, calls.CountReached(now: 5010));
+    }
+
+    [Fact]
+    public void Concurrent_admissions_get_distinct_slots_and_are_all_counted()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var sequences = new System.Collections.Concurrent.ConcurrentBag<long>();
+        Parallel.For(0, 500, i => sequences.Add(calls.Admit(start: 0, probeGeneration: 0)));
+
+        Assert.Equal(500, sequences.Distinct().Count());
+        Assert.Equal(500, calls.CountReached(now: 10));
+        foreach (var sequence in sequences)
+        {
+            calls.Release(sequence);
+        }
+
+        Assert.Equal(0, calls.SlowCount);
     }
 
     [Fact]
