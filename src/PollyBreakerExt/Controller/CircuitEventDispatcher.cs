@@ -34,6 +34,7 @@ internal sealed class CircuitEventDispatcher<T>
     private readonly Func<OnCircuitClosedArguments<T>, ValueTask>? _onClosed;
     private readonly Func<OnCircuitHalfOpenedArguments, ValueTask>? _onHalfOpened;
     private readonly Func<CircuitStateChangedArguments, ValueTask>? _onStateChanged;
+    private readonly bool _hasObservers;
     private ICircuitBreakerFleet? _fleet;
     private CircuitBreakerFleetMember? _fleetMember;
 
@@ -45,6 +46,7 @@ internal sealed class CircuitEventDispatcher<T>
         _onClosed = options.OnClosed;
         _onHalfOpened = options.OnHalfOpened;
         _onStateChanged = options.OnStateChanged;
+        _hasObservers = _onOpened is not null || _onClosed is not null || _onHalfOpened is not null || _onStateChanged is not null;
     }
 
     /// <summary>Raised, after the callbacks, for every transition; the extensions' metrics and logs listen here.</summary>
@@ -83,6 +85,13 @@ internal sealed class CircuitEventDispatcher<T>
             return default;
         }
 
+        // Without the user's callbacks raising is synchronous: drain on this thread, with no async machinery.
+        if (!_hasObservers && _gate.Wait(0))
+        {
+            DrainSynchronously(target);
+            return default;
+        }
+
         if (waitForOtherFlows)
         {
             return DrainUnderGateAsync(context, target, holdsGate: false);
@@ -103,6 +112,26 @@ internal sealed class CircuitEventDispatcher<T>
         while (current < target && Interlocked.CompareExchange(ref field, target, current) is var seen && seen != current)
         {
             current = seen;
+        }
+    }
+
+    private void DrainSynchronously(long target)
+    {
+        try
+        {
+            while (Volatile.Read(ref _raised) < Math.Max(target, Volatile.Read(ref _nestedTarget)) && _pending.TryDequeue(out var transition))
+            {
+                var raised = RaiseAsync(transition);
+                if (!raised.IsCompletedSuccessfully)
+                {
+                    raised.AsTask().GetAwaiter().GetResult(); // not reached: without callbacks nothing is awaited
+                }
+                Volatile.Write(ref _raised, _raised + 1);
+            }
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
@@ -131,7 +160,13 @@ internal sealed class CircuitEventDispatcher<T>
 
     private async ValueTask DrainAsync(ResilienceContext context, long target)
     {
-        DrainingDispatcher.Value = this;
+        // Only callbacks and observers can cause a transition while this flow drains; without them, setting the
+        // async-local (which allocates a new execution context) is not worth its cost.
+        if (_hasObservers || StateChanged is not null || _fleet is not null)
+        {
+            DrainingDispatcher.Value = this;
+        }
+
         while (Volatile.Read(ref _raised) < Math.Max(target, Volatile.Read(ref _nestedTarget)) && _pending.TryDequeue(out var transition))
         {
             await RaiseAsync(transition).ConfigureAwait(context.ContinueOnCapturedContext);
