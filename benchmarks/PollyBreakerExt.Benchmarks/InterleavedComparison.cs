@@ -10,16 +10,19 @@ namespace PollyBreakerExt.Benchmarks;
 /// </summary>
 /// <remarks>
 /// Sequential BenchmarkDotNet runs of one benchmark after another drift by ±25 % on a shared machine; two batches timed
-/// back to back see the same load, so their ratio does not. Run: <c>-- --interleaved [--rounds N]</c>.
+/// back to back see the same load, so their ratio does not. Run: <c>-- --interleaved [--rounds N] [--only TEXT]</c>.
 /// </remarks>
 internal static class InterleavedComparison
 {
     private const int ClosedBatch = 20_000;
     private const int CycleBatch = 2_000;
 
+    private static string? s_only;
+
     public static int Run(string[] args)
     {
         var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(101);
+        s_only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
         Console.WriteLine($"Interleaved comparison, {rounds} rounds; ratio = ours / Polly's breaker (lower is faster); B/op = bytes allocated per operation.");
         Console.WriteLine($"{"scenario",-62} {"median",7} {"q1",6} {"q3",6} {"ours ns",8} {"Polly ns",8} {"ours B/op",9} {"Polly B/op",10}");
 
@@ -114,6 +117,11 @@ internal static class InterleavedComparison
 
     private static void Compare(string scenario, int rounds, int batch, Action<int> polly, Action<int> ours)
     {
+        if (s_only is not null && !scenario.Contains(s_only, StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
         // Warm-up: enough calls for tiered compilation to reach its final code.
         for (var i = 0; i < 30; i++)
         {

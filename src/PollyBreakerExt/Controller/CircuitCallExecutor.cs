@@ -38,7 +38,17 @@ internal sealed class CircuitCallExecutor<T>
 
         if (raiseEvents)
         {
-            return ExecuteAfterEventsAsync(callback, context, state, permit, pendingOpening);
+            if (pendingOpening is not null)
+            {
+                return ExecuteAfterEventsAsync(callback, context, state, permit, pendingOpening.Value);
+            }
+
+            // Events without the user's callbacks are raised synchronously: the probe then runs on the hot path.
+            var dispatched = Controller.Events.DispatchAsync(context);
+            if (!dispatched.IsCompletedSuccessfully)
+            {
+                return ExecuteAfterDispatchAsync(dispatched, callback, context, state, permit);
+            }
         }
 
         var pending = Invoke(callback, context, state);
@@ -69,22 +79,26 @@ internal sealed class CircuitCallExecutor<T>
         }
     }
 
+    private async ValueTask<Outcome<TResult>> ExecuteAfterDispatchAsync<TResult, TState>(
+        ValueTask dispatched,
+        Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback,
+        ResilienceContext context,
+        TState state,
+        Permit permit)
+    {
+        await dispatched.ConfigureAwait(context.ContinueOnCapturedContext);
+        return await CompleteAsync(Invoke(callback, context, state), context, permit).ConfigureAwait(context.ContinueOnCapturedContext);
+    }
+
     private async ValueTask<Outcome<TResult>> ExecuteAfterEventsAsync<TResult, TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback,
         ResilienceContext context,
         TState state,
         Permit permit,
-        PendingOpening? pendingOpening)
+        PendingOpening pendingOpening)
     {
         // In shadow mode an admission that opened the circuit runs anyway, after the opening's break and events.
-        if (pendingOpening is null)
-        {
-            await Controller.Events.DispatchAsync(context).ConfigureAwait(context.ContinueOnCapturedContext);
-        }
-        else
-        {
-            await Controller.FinishTransitionAsync(Outcome.FromResult<T>(default!), context, pendingOpening).ConfigureAwait(context.ContinueOnCapturedContext);
-        }
+        await Controller.FinishTransitionAsync(Outcome.FromResult<T>(default!), context, pendingOpening).ConfigureAwait(context.ContinueOnCapturedContext);
 
         return await CompleteAsync(Invoke(callback, context, state), context, permit).ConfigureAwait(context.ContinueOnCapturedContext);
     }

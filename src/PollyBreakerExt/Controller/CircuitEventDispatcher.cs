@@ -28,6 +28,7 @@ internal sealed class CircuitEventDispatcher<T>
     private long _raised; // written under the gate
     private long _nestedTarget; // raised by callbacks that cause transitions on the draining flow
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _syncGate = new();
     private readonly string _breakerName;
     private readonly ResilienceStrategyTelemetry _telemetry;
     private readonly Func<OnCircuitOpenedArguments<T>, ValueTask>? _onOpened;
@@ -85,10 +86,10 @@ internal sealed class CircuitEventDispatcher<T>
             return default;
         }
 
-        // Without the user's callbacks raising is synchronous: drain on this thread, with no async machinery.
-        if (!_hasObservers && _gate.Wait(0))
+        // Without the user's callbacks raising is synchronous and short: drain on this thread under a plain lock.
+        if (!_hasObservers)
         {
-            DrainSynchronously(target);
+            DrainSynchronously(waitForOtherFlows);
             return default;
         }
 
@@ -115,24 +116,46 @@ internal sealed class CircuitEventDispatcher<T>
         }
     }
 
-    private void DrainSynchronously(long target)
+    /// <summary>
+    /// Drains every queued transition under <see cref="_syncGate"/>; used only when no callback of the user's can run,
+    /// so raising never awaits. A manual or fleet transition that finds another thread draining leaves its transition to
+    /// that drainer, which drains until the queue is empty.
+    /// </summary>
+    private void DrainSynchronously(bool waitForOtherFlows)
     {
-        try
+        do
         {
-            while (Volatile.Read(ref _raised) < Math.Max(target, Volatile.Read(ref _nestedTarget)) && _pending.TryDequeue(out var transition))
+            if (waitForOtherFlows)
             {
-                var raised = RaiseAsync(transition);
-                if (!raised.IsCompletedSuccessfully)
-                {
-                    raised.AsTask().GetAwaiter().GetResult(); // not reached: without callbacks nothing is awaited
-                }
-                Volatile.Write(ref _raised, _raised + 1);
+                _syncGate.Enter();
             }
+            else if (!_syncGate.TryEnter())
+            {
+                return;
+            }
+
+            try
+            {
+                while (_pending.TryDequeue(out var transition))
+                {
+                    var raised = RaiseAsync(transition);
+                    if (!raised.IsCompletedSuccessfully)
+                    {
+                        raised.AsTask().GetAwaiter().GetResult(); // not reached: without callbacks nothing is awaited
+                    }
+
+                    Volatile.Write(ref _raised, _raised + 1);
+                }
+            }
+            finally
+            {
+                _syncGate.Exit();
+            }
+
+            // Re-checked after release: a transition queued while this drainer was leaving is not left behind.
+            waitForOtherFlows = false;
         }
-        finally
-        {
-            _gate.Release();
-        }
+        while (!_pending.IsEmpty);
     }
 
     private async ValueTask DrainUnderGateAsync(ResilienceContext context, long target, bool holdsGate)

@@ -58,7 +58,7 @@ internal sealed partial class CircuitStateController<T>
             {
                 if (isFailure || isSlow)
                 {
-                    return Open_NeedsLock(isFailure ? CircuitTransitionReason.HalfOpenProbeFailed : CircuitTransitionReason.HalfOpenProbeSlow, counts, outcome, context, out pendingOpening);
+                    return Open_NeedsLock(OpeningTime(now), isFailure ? CircuitTransitionReason.HalfOpenProbeFailed : CircuitTransitionReason.HalfOpenProbeSlow, counts, outcome, context, out pendingOpening);
                 }
 
                 if (++_probeSuccesses >= _successThreshold)
@@ -70,7 +70,7 @@ internal sealed partial class CircuitStateController<T>
 
             if (_state == CircuitState.HalfOpen && _health.HasHungProbe(_episodeGeneration))
             {
-                return Open_NeedsLock(CircuitTransitionReason.HalfOpenProbeSlow, counts, outcome, context, out pendingOpening);
+                return Open_NeedsLock(OpeningTime(now), CircuitTransitionReason.HalfOpenProbeSlow, counts, outcome, context, out pendingOpening);
             }
 
             if (_state != CircuitState.Closed || permit.IsProbe || _health.TripReason(counts) is not { } reason)
@@ -78,9 +78,12 @@ internal sealed partial class CircuitStateController<T>
                 return false;
             }
 
-            return Open_NeedsLock(reason, counts, outcome, context, out pendingOpening);
+            return Open_NeedsLock(OpeningTime(now), reason, counts, outcome, context, out pendingOpening);
         }
     }
+
+    // The completion time, unless the window and slow-call detection needed none: then the opening reads the clock.
+    private long OpeningTime(long now) => _readsClockOnCompletion ? now : _timeProvider.GetTimestamp();
 
     /// <summary>Gives back what a finished call holds: its running slot and its probe slot.</summary>
     private void ReleaseHeld_NeedsLock(in Permit permit)

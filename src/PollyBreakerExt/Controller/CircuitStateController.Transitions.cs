@@ -9,9 +9,26 @@ namespace PollyBreakerExt;
 internal sealed partial class CircuitStateController<T>
 {
     /// <summary>Finishes, outside the lock, the transition a call caused: its generated break, then its events.</summary>
-    public async ValueTask<Outcome<TResult>> FinishTransitionAsync<TResult>(Outcome<TResult> outcome, ResilienceContext context, PendingOpening? pendingOpening)
+    public ValueTask<Outcome<TResult>> FinishTransitionAsync<TResult>(Outcome<TResult> outcome, ResilienceContext context, PendingOpening? pendingOpening)
     {
-        if (pendingOpening is { } opening)
+        if (pendingOpening is null)
+        {
+            // Events without the user's callbacks are raised synchronously: no state machine.
+            var dispatched = Events.DispatchAsync(context);
+            return dispatched.IsCompletedSuccessfully ? new(outcome) : AwaitEventsAsync(dispatched, outcome, context);
+        }
+
+        return FinishOpeningAsync(outcome, context, pendingOpening.Value);
+    }
+
+    private static async ValueTask<Outcome<TResult>> AwaitEventsAsync<TResult>(ValueTask dispatched, Outcome<TResult> outcome, ResilienceContext context)
+    {
+        await dispatched.ConfigureAwait(context.ContinueOnCapturedContext);
+        return outcome;
+    }
+
+    private async ValueTask<Outcome<TResult>> FinishOpeningAsync<TResult>(Outcome<TResult> outcome, ResilienceContext context, PendingOpening opening)
+    {
         {
             var breakDuration = await _breaks.GenerateAsync(opening, context, _timeProvider).ConfigureAwait(context.ContinueOnCapturedContext);
             lock (_lock)
@@ -31,6 +48,7 @@ internal sealed partial class CircuitStateController<T>
     }
 
     private bool Open_NeedsLock<TResult>(
+        long now,
         CircuitTransitionReason reason,
         in WindowCounts counts,
         in Outcome<TResult> outcome,
@@ -38,7 +56,7 @@ internal sealed partial class CircuitStateController<T>
         out PendingOpening? pendingOpening)
     {
         pendingOpening = null;
-        OpenFor_NeedsLock(reason, _breaks.BreakDuration, Outcomes.As<TResult, T>(outcome), context, announce: !_breaks.IsGenerated);
+        OpenFor_NeedsLock(reason, _breaks.BreakDuration, Outcomes.As<TResult, T>(outcome), context, now, announce: !_breaks.IsGenerated);
         if (_breaks.IsGenerated)
         {
             // Open at once: the generator is user code, runs outside the lock and only decides how long. Until it answers
@@ -49,9 +67,9 @@ internal sealed partial class CircuitStateController<T>
         return true;
     }
 
-    private void OpenFor_NeedsLock(CircuitTransitionReason reason, TimeSpan breakDuration, Outcome<T> outcome, ResilienceContext context, bool announce = true)
+    private void OpenFor_NeedsLock(CircuitTransitionReason reason, TimeSpan breakDuration, Outcome<T> outcome, ResilienceContext context, long now, bool announce = true)
     {
-        _openedAt = _timeProvider.GetTimestamp();
+        _openedAt = now;
         _blockedUntil = Timestamps.AddSaturating(_openedAt, ToTimestamp(breakDuration));
         Volatile.Write(ref _breakingException, outcome.Exception);
         Transition_NeedsLock(CircuitState.Open, reason, breakDuration, outcome, context, announce);

@@ -209,7 +209,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
                 _health.Release(permit.InFlightSequence);
             }
 
-            raiseEvents = Open_NeedsLock(reason, _health.GetCounts(now), Outcome.FromResult<T>(default!), context, out pendingOpening);
+            raiseEvents = Open_NeedsLock(now, reason, _health.GetCounts(now), Outcome.FromResult<T>(default!), context, out pendingOpening);
             state = _state;
         }
 
@@ -224,13 +224,13 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         {
             if (_state == CircuitState.Closed && _health.TripReason(_health.GetCounts(now)) is { } reason)
             {
-                raiseEvents = Open_NeedsLock(reason, _health.GetCounts(now), Outcome.FromResult<T>(default!), context, out pendingOpening);
+                raiseEvents = Open_NeedsLock(now, reason, _health.GetCounts(now), Outcome.FromResult<T>(default!), context, out pendingOpening);
                 return false;
             }
 
             if (_state == CircuitState.HalfOpen && _health.HasHungProbe(_episodeGeneration))
             {
-                raiseEvents = Open_NeedsLock(CircuitTransitionReason.HalfOpenProbeSlow, _health.GetCounts(now), Outcome.FromResult<T>(default!), context, out pendingOpening);
+                raiseEvents = Open_NeedsLock(now, CircuitTransitionReason.HalfOpenProbeSlow, _health.GetCounts(now), Outcome.FromResult<T>(default!), context, out pendingOpening);
                 return false;
             }
         }
