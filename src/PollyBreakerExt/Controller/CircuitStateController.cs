@@ -255,7 +255,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
                 break;
 
             case CircuitState.HalfOpen when now >= _blockedUntil:
-                // The probes of this episode have run for a whole break without finishing: stop waiting for them.
+                // The probes of this set have run for a whole BreakDuration without finishing: admit a fresh set (theirs still decide).
                 StartProbing_NeedsLock(now);
                 permit = new(now, _generation, _halfOpenGeneration);
                 break;
