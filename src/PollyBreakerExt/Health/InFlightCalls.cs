@@ -97,11 +97,6 @@ internal sealed class InFlightCalls
         }
 
         _states[slot] = Free;
-        while (_head < _cursor && IsFinished(_head))
-        {
-            _head++;
-        }
-
         SkipFinished();
     }
 
@@ -115,8 +110,7 @@ internal sealed class InFlightCalls
             _states[slot] = Counted;
             counted++;
             HungProbeGeneration = Math.Max(HungProbeGeneration, _probeGenerations[slot]);
-            _cursor++;
-            SkipFinished();
+            SkipFinished(); // passes the slot just counted
         }
 
         SlowCount += counted;

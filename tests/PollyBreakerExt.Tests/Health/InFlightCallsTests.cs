@@ -99,4 +99,31 @@ public class InFlightCallsTests
 
         Assert.Equal(7, calls.HungProbeGeneration);
     }
+
+    [Fact]
+    public void Calls_admitted_after_a_forgotten_one_are_counted_while_it_still_runs()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var forgotten = calls.Admit(start: 0, probeGeneration: 0);
+        calls.Forget();
+        calls.Admit(start: 100, probeGeneration: 0);
+
+        Assert.Equal(1, calls.CountReached(now: 110));
+        calls.Release(forgotten);
+        Assert.Equal(1, calls.SlowCount);
+    }
+
+    [Fact]
+    public void Slots_freed_before_a_forget_are_reused_afterwards()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var running = calls.Admit(start: 0, probeGeneration: 0);
+        calls.Release(calls.Admit(start: 0, probeGeneration: 0)); // free, behind a running call
+        calls.Forget();
+        calls.Release(running);
+
+        var admitted = Enumerable.Range(0, InFlightCalls.Capacity).Select(_ => calls.Admit(start: 0, probeGeneration: 0)).ToList();
+
+        Assert.DoesNotContain(-1L, admitted); // the whole ring is free again
+    }
 }
