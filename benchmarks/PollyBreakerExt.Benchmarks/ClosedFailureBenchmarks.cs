@@ -9,8 +9,8 @@ namespace PollyBreakerExt.Benchmarks;
 /// </summary>
 /// <remarks>
 /// Every call fails, so the configurations are chosen so that failures alone cannot trip within a run: both breakers judge a
-/// failure ratio of 1.0 but never reach their minimum throughput. The second row of ours also keeps the exact failure
-/// times its <c>FailureThreshold</c> needs (a million failures within 5 ms, which no call rate here reaches).
+/// failure ratio of 1.0 but never reach their minimum throughput (ours: a million calls within a 5 ms window, which no
+/// call rate here reaches). The second row of ours also keeps the exact failure times its <c>FailureThreshold</c> needs.
 /// The callback returns a cached exception as an outcome, so no throw is measured.
 /// </remarks>
 [MemoryDiagnoser]
@@ -31,13 +31,20 @@ public class ClosedFailureBenchmarks
     {
         _empty = ResiliencePipeline<int>.Empty;
         _polly = Pipelines.Polly(new() { FailureRatio = 1.0, MinimumThroughput = int.MaxValue, StateProvider = _pollyState });
-        _ours = Pipelines.Ours(new() { FailureThreshold = null, FailureRatio = 1.0, MinimumThroughput = int.MaxValue, StateProvider = _oursState });
+        _ours = Pipelines.Ours(new()
+        {
+            FailureThreshold = null,
+            SamplingDuration = TimeSpan.FromMilliseconds(5),
+            FailureRatio = 1.0,
+            MinimumThroughput = 1_000_000, // the largest allowed; a million calls within 5 ms is more than any call rate here
+            StateProvider = _oursState,
+        });
         _oursThreshold = Pipelines.Ours(new()
         {
             FailureThreshold = 1_000_000,
             SamplingDuration = TimeSpan.FromMilliseconds(5),
             FailureRatio = 1.0,
-            MinimumThroughput = int.MaxValue,
+            MinimumThroughput = 1_000_000,
             StateProvider = _oursThresholdState,
         });
     }

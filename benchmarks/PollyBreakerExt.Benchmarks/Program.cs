@@ -30,6 +30,11 @@ public static class Program
             return Fleet.FleetClosedPathRatio.Run(args);
         }
 
+        if (args is ["--interleaved", ..])
+        {
+            return InterleavedComparison.Run(args);
+        }
+
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToList();
         if (summaries.Count == 0 && args.Contains("--filter"))
         {

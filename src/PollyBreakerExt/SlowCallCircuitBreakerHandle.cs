@@ -41,12 +41,12 @@ public abstract class SlowCallCircuitBreakerHandle
 
     /// <summary>Isolates the breaker: it rejects every call until <see cref="CloseAsync"/>.</summary>
     /// <param name="cancellationToken">Cancels before anything changes; also passed to the callbacks' context.</param>
-    /// <returns>A task that completes once the breaker is isolated and its callbacks have run.</returns>
+    /// <returns>A task that completes once the breaker is isolated and its callbacks have run; while another flow is running the breaker's callbacks, once it has moved (waiting could deadlock: those callbacks may await this task), and its callbacks run right after theirs, in order.</returns>
     public abstract Task IsolateAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Closes the breaker (from any state) and clears its window.</summary>
     /// <param name="cancellationToken">Cancels before anything changes; also passed to the callbacks' context.</param>
-    /// <returns>A task that completes once the breaker is closed and its callbacks have run.</returns>
+    /// <returns>A task that completes once the breaker is closed and its callbacks have run; while another flow is running the breaker's callbacks, once it has moved (waiting could deadlock: those callbacks may await this task), and its callbacks run right after theirs, in order.</returns>
     public abstract Task CloseAsync(CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -29,10 +29,15 @@ public sealed class SlowCallCircuitBreakerManualControl
     /// <summary>
     /// Isolates every breaker this control drives: they reject all calls until <see cref="CloseAsync"/>.
     /// </summary>
-    /// <param name="cancellationToken">The token passed to the callbacks' context.</param>
-    /// <returns>A task that completes once every breaker is isolated and its callbacks have run.</returns>
+    /// <param name="cancellationToken">Cancels before anything changes (the task is then cancelled); also passed to the callbacks' context.</param>
+    /// <returns>A task that completes once every breaker is isolated and its callbacks have run; while another flow is running the breaker's callbacks, once it has moved (waiting could deadlock: those callbacks may await this task), and its callbacks run right after theirs, in order.</returns>
     public Task IsolateAsync(CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
         SlowCallCircuitBreakerHandle[] controllers;
         lock (_lock)
         {
@@ -46,10 +51,15 @@ public sealed class SlowCallCircuitBreakerManualControl
     /// <summary>
     /// Closes every breaker this control drives and clears their windows.
     /// </summary>
-    /// <param name="cancellationToken">The token passed to the callbacks' context.</param>
-    /// <returns>A task that completes once every breaker is closed and its callbacks have run.</returns>
+    /// <param name="cancellationToken">Cancels before anything changes (the task is then cancelled); also passed to the callbacks' context.</param>
+    /// <returns>A task that completes once every breaker is closed and its callbacks have run; while another flow is running the breaker's callbacks, once it has moved (waiting could deadlock: those callbacks may await this task), and its callbacks run right after theirs, in order.</returns>
     public Task CloseAsync(CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
         SlowCallCircuitBreakerHandle[] controllers;
         lock (_lock)
         {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Runtime.CompilerServices;
 using Polly;
 using Polly.Telemetry;
 
@@ -9,6 +10,9 @@ namespace PollyBreakerExt;
 /// </summary>
 public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
 {
+    // The names of the slow-call breakers added to each builder; an entry goes when its builder is collected.
+    private static readonly ConditionalWeakTable<ResiliencePipelineBuilderBase, HashSet<string>> NamesByBuilder = new();
+
     /// <summary>
     /// Adds a slow-call circuit breaker to a non-generic pipeline.
     /// </summary>
@@ -16,7 +20,7 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
     /// <param name="options">The breaker's options.</param>
     /// <returns>The same builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ValidationException"><paramref name="options"/> are invalid.</exception>
+    /// <exception cref="ValidationException"><paramref name="options"/> are invalid, or the pipeline already has a slow-call breaker with their <c>Name</c>.</exception>
     /// <remarks>Add it before a retry so that the retry runs inside the breaker: a call whose retries all fail is one failure.</remarks>
     public static ResiliencePipelineBuilder AddSlowCallCircuitBreaker(
         this ResiliencePipelineBuilder builder,
@@ -25,9 +29,12 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
 
-        return builder.AddStrategy(
-            context => new SlowCallCircuitBreakerResilienceStrategy(CreateController(options, context)),
+        var names = ClaimName(builder, options);
+        builder.AddStrategy(
+            context => new SlowCallCircuitBreakerResilienceStrategy(CreateExecutor(options, context)),
             options);
+        names.Add(NameOf(options));
+        return builder;
     }
 
     /// <summary>
@@ -38,7 +45,7 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
     /// <param name="options">The breaker's options.</param>
     /// <returns>The same builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ValidationException"><paramref name="options"/> are invalid.</exception>
+    /// <exception cref="ValidationException"><paramref name="options"/> are invalid, or the pipeline already has a slow-call breaker with their <c>Name</c>.</exception>
     /// <remarks>Add it before a retry so that the retry runs inside the breaker: a call whose retries all fail is one failure.</remarks>
     public static ResiliencePipelineBuilder<TResult> AddSlowCallCircuitBreaker<TResult>(
         this ResiliencePipelineBuilder<TResult> builder,
@@ -47,14 +54,62 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
 
-        return builder.AddStrategy(
-            context => new SlowCallCircuitBreakerResilienceStrategy<TResult>(CreateController(options, context)),
+        var names = ClaimName(builder, options);
+        builder.AddStrategy(
+            context => new SlowCallCircuitBreakerResilienceStrategy<TResult>(CreateExecutor(options, context)),
             options);
+        names.Add(NameOf(options));
+        return builder;
     }
 
-    private static CircuitStateController<TResult> CreateController<TResult>(SlowCallCircuitBreakerStrategyOptions<TResult> options, StrategyBuilderContext context)
+    private static string NameOf<TResult>(SlowCallCircuitBreakerStrategyOptions<TResult> options)
+        => options.Name ?? SlowCallCircuitBreakerConstants.DefaultName;
+
+    /// <summary>Refuses a second slow-call breaker of the same name in one pipeline: names are identities.</summary>
+    private static HashSet<string> ClaimName<TResult>(ResiliencePipelineBuilderBase builder, SlowCallCircuitBreakerStrategyOptions<TResult> options)
     {
-        var controller = new CircuitStateController<TResult>(options, context.TimeProvider, context.Telemetry);
+        var names = NamesByBuilder.GetValue(builder, static _ => new HashSet<string>(StringComparer.Ordinal));
+        if (names.Contains(NameOf(options)))
+        {
+            throw new ValidationException(
+                $"The pipeline already has a slow-call circuit breaker with Name '{NameOf(options)}': give each breaker its own Name (the registry, the fleet and dashboards know breakers by it).");
+        }
+
+        return names;
+    }
+
+    /// <summary>Reads the options and builds the breaker's parts, as Polly's <c>CreateStrategy</c> does.</summary>
+    private static CircuitCallExecutor<TResult> CreateExecutor<TResult>(SlowCallCircuitBreakerStrategyOptions<TResult> options, StrategyBuilderContext context)
+    {
+        var timeProvider = context.TimeProvider;
+        var name = options.Name ?? SlowCallCircuitBreakerConstants.DefaultName;
+        ISlidingWindow window = options.SlidingWindowType == SlidingWindowType.CountBased
+            ? new CountBasedWindow(options.SlidingWindowSize, options.FailureThreshold)
+            : new TimeBasedWindow(Timestamps.FromDuration(options.SamplingDuration, timeProvider), options.FailureThreshold);
+        var slowCallThreshold = options.SlowCallDurationThreshold is { } slow ? Math.Max(1, Timestamps.FromDuration(slow, timeProvider)) : 0;
+        var health = new CircuitHealthPolicy(window, options.MinimumThroughput, options.FailureRatio, slowCallThreshold, options.SlowCallRatio, options.CountInFlightSlowCalls);
+        var controller = new CircuitStateController<TResult>(
+            name,
+            timeProvider,
+            context.Telemetry,
+            health,
+            new CircuitEventDispatcher<TResult>(name, context.Telemetry, options),
+            new BreakDurationSource<TResult>(options.BreakDuration, options.BreakDurationGenerator, context.Telemetry),
+            options.SlowCallDurationThreshold,
+            options.SuccessThreshold,
+            options.ManualControl,
+            options.ShadowMode);
+
+        options.StateProvider?.Attach(controller);
+        if (options.ManualControl?.Attach(controller) == true)
+        {
+            controller.StartIsolated();
+        }
+
+        if (options.Fleet is { } fleet)
+        {
+            controller.JoinFleet(fleet, name);
+        }
 
         var resilienceContext = ResilienceContextPool.Shared.Get();
         context.Telemetry.Report(
@@ -63,6 +118,6 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
             new OnSlowCallCircuitBreakerCreatedArguments(controller));
         ResilienceContextPool.Shared.Return(resilienceContext);
 
-        return controller;
+        return new CircuitCallExecutor<TResult>(controller, options.ShouldHandle);
     }
 }

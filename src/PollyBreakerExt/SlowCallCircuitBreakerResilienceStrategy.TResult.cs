@@ -7,15 +7,15 @@ namespace PollyBreakerExt;
 /// </summary>
 internal sealed class SlowCallCircuitBreakerResilienceStrategy<T> : ResilienceStrategy<T>, IDisposable
 {
-    public SlowCallCircuitBreakerResilienceStrategy(CircuitStateController<T> controller) => Controller = controller;
+    public SlowCallCircuitBreakerResilienceStrategy(CircuitCallExecutor<T> executor) => Executor = executor;
 
-    public CircuitStateController<T> Controller { get; }
+    public CircuitCallExecutor<T> Executor { get; }
 
-    public void Dispose() => Controller.Dispose();
+    public void Dispose() => Executor.Controller.Dispose();
 
     protected override ValueTask<Outcome<T>> ExecuteCore<TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<T>>> callback,
         ResilienceContext context,
         TState state)
-        => Controller.ExecuteAsync(callback, context, state);
+        => Executor.ExecuteAsync(callback, context, state);
 }

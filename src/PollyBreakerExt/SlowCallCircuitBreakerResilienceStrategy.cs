@@ -7,15 +7,15 @@ namespace PollyBreakerExt;
 /// </summary>
 internal sealed class SlowCallCircuitBreakerResilienceStrategy : ResilienceStrategy, IDisposable
 {
-    public SlowCallCircuitBreakerResilienceStrategy(CircuitStateController<object> controller) => Controller = controller;
+    public SlowCallCircuitBreakerResilienceStrategy(CircuitCallExecutor<object> executor) => Executor = executor;
 
-    public CircuitStateController<object> Controller { get; }
+    public CircuitCallExecutor<object> Executor { get; }
 
-    public void Dispose() => Controller.Dispose();
+    public void Dispose() => Executor.Controller.Dispose();
 
     protected override ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback,
         ResilienceContext context,
         TState state)
-        => Controller.ExecuteAsync(callback, context, state);
+        => Executor.ExecuteAsync(callback, context, state);
 }

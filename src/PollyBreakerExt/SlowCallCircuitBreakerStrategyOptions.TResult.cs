@@ -44,7 +44,7 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
 
     /// <summary>
     /// Gets or sets how many calls the window must hold before a ratio can open the circuit. Defaults to 10.
-    /// It does not apply to <see cref="FailureThreshold"/>.
+    /// It does not apply to <see cref="FailureThreshold"/>. Allowed: 1 to 1,000,000.
     /// </summary>
     public int MinimumThroughput { get; set; } = 10;
 
@@ -69,6 +69,19 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
     public TimeSpan? SlowCallDurationThreshold { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Gets or sets whether a call still running for <see cref="SlowCallDurationThreshold"/> counts, from then on, as a call
+    /// and a slow call in the window and in the metrics, before it finishes. Defaults to <see langword="true"/>.
+    /// </summary>
+    /// <remarks>
+    /// A dependency that hangs then trips the breaker while its calls are still hanging: running calls are judged at the
+    /// next admission or completion, and the admission that finds a trip condition true opens the circuit and is itself
+    /// rejected. A half-open probe running past the threshold reopens the circuit at the next admission
+    /// (<see cref="CircuitTransitionReason.HalfOpenProbeSlow"/>). A hung call is recorded once, when it ends. No timer runs;
+    /// it has no effect while <see cref="SlowCallDurationThreshold"/> is <see langword="null"/>.
+    /// </remarks>
+    public bool CountInFlightSlowCalls { get; set; } = true;
+
+    /// <summary>
     /// Gets or sets the slow-call ratio (slow calls / calls) that opens the circuit once the window holds
     /// <see cref="MinimumThroughput"/> calls. Defaults to 0.5. Allowed: more than 0, at most 1.
     /// </summary>
@@ -84,8 +97,11 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
     /// Gets or sets a function that chooses each break's duration, overriding <see cref="BreakDuration"/>.
     /// </summary>
     /// <remarks>
-    /// It runs outside the breaker's lock when the circuit opens. A negative result is taken as zero, a result beyond
-    /// one day as one day, and a generator that throws falls back to <see cref="BreakDuration"/> (reported through telemetry).
+    /// The circuit opens at once; the generator, run outside the breaker's lock, only decides how long the break lasts,
+    /// counted from the opening, and calls are rejected while it runs. The opening's callbacks run once it has answered.
+    /// A result beyond one day is taken as one day; a negative result, a generator that throws, or one that has not
+    /// answered after <see cref="BreakDuration"/> means <see cref="BreakDuration"/> (failures are reported through telemetry).
+    /// Half-open probes that never finish stop holding their slots after <see cref="BreakDuration"/>, never after a generated break.
     /// <see cref="BreakDurationGeneratorArguments.HalfOpenAttempts"/> counts the probes that reopened the circuit since it last closed.
     /// </remarks>
     public Func<BreakDurationGeneratorArguments, ValueTask<TimeSpan>>? BreakDurationGenerator { get; set; }
@@ -98,7 +114,8 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
 
     /// <summary>
     /// Gets or sets the predicate that decides whether an outcome is a failure.
-    /// Defaults to any exception except <see cref="OperationCanceledException"/>.
+    /// Defaults to every exception, an <see cref="OperationCanceledException"/> that is not the caller's included (an
+    /// <c>HttpClient</c> timeout is one: a timeout is a failure).
     /// </summary>
     /// <remarks>
     /// Calls that end in <see cref="OperationCanceledException"/> while the caller's token is cancelled are ignored before
@@ -106,6 +123,17 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
     /// becomes the call's outcome.
     /// </remarks>
     public Func<CircuitBreakerPredicateArguments<TResult>, ValueTask<bool>> ShouldHandle { get; set; } = DefaultShouldHandle<TResult>.Predicate;
+
+    /// <summary>
+    /// Gets or sets whether the breaker only watches: it records, transitions, raises every callback and emits all
+    /// telemetry as usual, but never rejects. Defaults to <see langword="false"/>.
+    /// </summary>
+    /// <remarks>
+    /// A call it would have rejected runs anyway, is not recorded, and its <c>OnCircuitRejected</c> telemetry event has
+    /// <see cref="OnCircuitRejectedArguments.IsShadow"/> set. Deploy a new breaker in shadow, watch what it would have
+    /// done, then enforce it.
+    /// </remarks>
+    public bool ShadowMode { get; set; }
 
     /// <summary>Gets or sets a callback run when the circuit opens or is isolated.</summary>
     public Func<OnCircuitOpenedArguments<TResult>, ValueTask>? OnOpened { get; set; }
@@ -161,9 +189,14 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
             Error($"SlidingWindowSize must be between 1 and {MaxWindowCapacity} (was {SlidingWindowSize}).", nameof(SlidingWindowSize));
         }
 
-        if (MinimumThroughput < 1)
+        if (Name is not null && string.IsNullOrWhiteSpace(Name))
         {
-            Error($"MinimumThroughput must be at least 1 (was {MinimumThroughput}).", nameof(MinimumThroughput));
+            Error($"Name must not be empty or blank (was '{Name}'): the registry, the fleet and dashboards know breakers by it.", nameof(Name));
+        }
+
+        if (MinimumThroughput is < 1 or > MaxWindowCapacity)
+        {
+            Error($"MinimumThroughput must be between 1 and {MaxWindowCapacity} (was {MinimumThroughput}).", nameof(MinimumThroughput));
         }
 
         if (FailureThreshold is < 1 or > MaxWindowCapacity)

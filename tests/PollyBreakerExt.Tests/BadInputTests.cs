@@ -19,6 +19,10 @@ public class BadInputTests
         { "SlidingWindowSize", o => o.SlidingWindowSize = int.MaxValue },
         { "MinimumThroughput", o => o.MinimumThroughput = -1 },
         { "MinimumThroughput", o => o.MinimumThroughput = int.MinValue },
+        { "MinimumThroughput", o => o.MinimumThroughput = 1_000_001 }, // issue 11, bug 7: it silently disabled the ratio rules
+        { "MinimumThroughput", o => o.MinimumThroughput = int.MaxValue },
+        { "Name", o => o.Name = string.Empty }, // issue 11, bug 7: rejections read "The circuit breaker '' is open"
+        { "Name", o => o.Name = "   " },
         { "FailureThreshold", o => o.FailureThreshold = int.MaxValue },
         { "FailureRatio", o => o.FailureRatio = -0.5 },
         { "FailureRatio", o => o.FailureRatio = double.PositiveInfinity },
@@ -53,6 +57,7 @@ public class BadInputTests
         { "SlidingWindowSize = 1", o => (o.SlidingWindowSize, o.MinimumThroughput, o.FailureThreshold) = (1, 1, 1) },
         { "SlidingWindowSize = 1,000,000", o => o.SlidingWindowSize = 1_000_000 },
         { "MinimumThroughput = 1", o => o.MinimumThroughput = 1 },
+        { "MinimumThroughput = 1,000,000", o => o.MinimumThroughput = 1_000_000 },
         { "MinimumThroughput = SlidingWindowSize", o => (o.SlidingWindowType, o.SlidingWindowSize, o.MinimumThroughput) = (SlidingWindowType.CountBased, 7, 7) },
         { "FailureThreshold = SlidingWindowSize", o => (o.SlidingWindowType, o.SlidingWindowSize, o.MinimumThroughput, o.FailureThreshold) = (SlidingWindowType.CountBased, 7, 1, 7) },
         { "SlowCallDurationThreshold = 1 tick", o => o.SlowCallDurationThreshold = TimeSpan.FromTicks(1) },
@@ -271,10 +276,10 @@ public class BadInputTests
     }
 
     [Theory]
-    [InlineData(long.MinValue, 0)]
-    [InlineData(-1, 0)]
+    [InlineData(long.MinValue, 30 * TimeSpan.TicksPerSecond)]
+    [InlineData(-1, 30 * TimeSpan.TicksPerSecond)]
     [InlineData(long.MaxValue, 24 * 3600 * TimeSpan.TicksPerSecond)]
-    public void A_generator_returning_an_extreme_duration_is_clamped_to_zero_or_one_day(long generatedTicks, long expectedTicks)
+    public void A_generator_returning_a_negative_duration_means_BreakDuration_and_a_huge_one_one_day(long generatedTicks, long expectedTicks)
     {
         var options = NewOptions(failureThreshold: 1, successThreshold: 1);
         options.BreakDurationGenerator = _ => ValueTask.FromResult(TimeSpan.FromTicks(generatedTicks));
@@ -372,5 +377,34 @@ public class BadInputTests
         Assert.Empty(breaker.Telemetry.Named("OnCircuitRejected"));
         Assert.Null(breaker.Succeed().Exception);
         Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public void A_second_slow_call_breaker_with_the_same_name_in_one_pipeline_is_refused_when_added()
+    {
+        // Issue 11, bug 5: the registry, fleet and dashboard key on the name.
+        var builder = new ResiliencePipelineBuilder<int>()
+            .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions<int> { Name = "payments" });
+
+        var exception = Assert.Throws<ValidationException>(() => builder.AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions<int> { Name = "payments" }));
+
+        Assert.Contains("Name", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("'payments'", exception.Message, StringComparison.Ordinal);
+        builder.AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions<int> { Name = "inventory" }).Build();
+    }
+
+    [Fact]
+    public void Two_default_named_slow_call_breakers_in_one_non_generic_pipeline_are_refused()
+    {
+        var builder = new ResiliencePipelineBuilder().AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions());
+
+        Assert.Throws<ValidationException>(() => builder.AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions()));
+    }
+
+    [Fact]
+    public void The_same_name_in_two_pipelines_is_allowed()
+    {
+        new ResiliencePipelineBuilder().AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions()).Build();
+        new ResiliencePipelineBuilder().AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions()).Build();
     }
 }

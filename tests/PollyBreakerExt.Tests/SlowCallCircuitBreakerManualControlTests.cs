@@ -207,6 +207,73 @@ public class SlowCallCircuitBreakerManualControlTests
         await failing;
 
         Assert.Equal(CircuitState.Closed, breaker.State);
-        Assert.Empty(breaker.Transitions);
+        Assert.Equal([CircuitState.Open, CircuitState.Closed], breaker.Transitions.Select(t => t.NewState));
+        Assert.Equal(TimeSpan.FromSeconds(30), breaker.Transitions[0].BreakDuration); // announced by the close, unanswered
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_call_admitted_before_a_manual_transition_is_not_recorded_after_it(bool isolateFirst)
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        var breaker = WithControl(control, failureThreshold: 1);
+        var release = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var call = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(release.Task)).AsTask();
+
+        if (isolateFirst)
+        {
+            await control.IsolateAsync();
+        }
+
+        await control.CloseAsync();
+        release.SetResult(Outcome.FromException<int>(new InvalidOperationException("admitted before")));
+        await call;
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal(default, breaker.Metrics);
+        Assert.Empty(breaker.Telemetry.Named("OnSlowCall"));
+    }
+
+    [Fact]
+    public async Task A_probe_that_fails_after_a_manual_close_does_not_land_in_the_new_window()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        var breaker = WithControl(control, failureThreshold: 1);
+        breaker.Fail();
+        breaker.Advance(TimeSpan.FromSeconds(30));
+        var release = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var probe = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(release.Task)).AsTask();
+
+        await control.CloseAsync();
+        release.SetResult(Outcome.FromException<int>(new InvalidOperationException("late probe")));
+        await probe;
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal(default, breaker.Metrics);
+    }
+
+    [Fact]
+    public async Task Isolate_and_close_with_a_cancelled_token_throw_and_change_nothing()
+    {
+        var control = new SlowCallCircuitBreakerManualControl();
+        var breaker = WithControl(control, failureThreshold: 1);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => control.IsolateAsync(cancelled.Token));
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal(CircuitState.Closed, WithControl(control).State); // a breaker built later does not start isolated
+
+        await control.IsolateAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => control.CloseAsync(cancelled.Token));
+        Assert.Equal(CircuitState.Isolated, breaker.State);
+        Assert.Equal(CircuitState.Isolated, WithControl(control).State);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => HandleOf(breaker).CloseAsync(cancelled.Token));
+        Assert.Equal(CircuitState.Isolated, breaker.State);
+        Assert.Single(breaker.Transitions);
+    }
+
+    private static SlowCallCircuitBreakerHandle HandleOf(Breaker breaker)
+        => Assert.IsType<OnSlowCallCircuitBreakerCreatedArguments>(Assert.Single(breaker.Telemetry.Named("OnSlowCallCircuitBreakerCreated")).Arguments).Breaker;
 }

@@ -32,15 +32,15 @@ public class SlowCallCircuitBreakerStrategyOptionsTests
     }
 
     [Fact]
-    public async Task Default_ShouldHandle_handles_any_exception_but_cancellation()
+    public async Task Default_ShouldHandle_handles_every_exception_cancellation_included()
     {
         var options = new SlowCallCircuitBreakerStrategyOptions<int>();
         var context = ResilienceContextPool.Shared.Get();
 
         Assert.True(await options.ShouldHandle(new(context, Outcome.FromException<int>(new InvalidOperationException()))));
         Assert.True(await options.ShouldHandle(new(context, Outcome.FromException<int>(new TimeoutException()))));
-        Assert.False(await options.ShouldHandle(new(context, Outcome.FromException<int>(new OperationCanceledException()))));
-        Assert.False(await options.ShouldHandle(new(context, Outcome.FromException<int>(new TaskCanceledException()))));
+        Assert.True(await options.ShouldHandle(new(context, Outcome.FromException<int>(new OperationCanceledException()))));
+        Assert.True(await options.ShouldHandle(new(context, Outcome.FromException<int>(new TaskCanceledException()))));
         Assert.False(await options.ShouldHandle(new(context, Outcome.FromResult(500))));
     }
 

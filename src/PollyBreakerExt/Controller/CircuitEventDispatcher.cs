@@ -11,10 +11,12 @@ namespace PollyBreakerExt;
 /// the breaker's lock.
 /// </summary>
 /// <remarks>
-/// Transitions are queued under the breaker's lock. Whoever caused one then takes the gate and drains the queue, so by
-/// the time it gets the gate its own transition has run, by itself or by the drainer before it. A callback that causes
-/// another transition (say, by isolating the breaker) does not wait for the gate it already holds: its transition runs
-/// right after the current one's callbacks, by the same drainer, so the order holds and nothing deadlocks.
+/// Transitions are queued under the breaker's lock. Whoever caused one then takes the gate and drains the queue up to
+/// its own transition, so it waits for its own callbacks and for those of earlier transitions (they run first), never
+/// for those of later ones. A callback that causes another transition on its own flow (say, by isolating the breaker)
+/// does not wait for the gate it already holds: its transition runs right after the current one's callbacks, by the
+/// same drainer. A manual or fleet transition that finds another flow running callbacks does not wait either — those
+/// callbacks may be awaiting it — and its own run in the background, in order, once the earlier ones are done.
 /// </remarks>
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The gate never creates a wait handle; nothing to dispose.")]
 internal sealed class CircuitEventDispatcher<T>
@@ -22,13 +24,18 @@ internal sealed class CircuitEventDispatcher<T>
     private static readonly AsyncLocal<object?> DrainingDispatcher = new();
 
     private readonly ConcurrentQueue<CircuitTransition<T>> _pending = new();
+    private long _enqueued; // written under the breaker's lock
+    private long _raised; // written under the gate
+    private long _nestedTarget; // raised by callbacks that cause transitions on the draining flow
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _syncGate = new();
     private readonly string _breakerName;
     private readonly ResilienceStrategyTelemetry _telemetry;
     private readonly Func<OnCircuitOpenedArguments<T>, ValueTask>? _onOpened;
     private readonly Func<OnCircuitClosedArguments<T>, ValueTask>? _onClosed;
     private readonly Func<OnCircuitHalfOpenedArguments, ValueTask>? _onHalfOpened;
     private readonly Func<CircuitStateChangedArguments, ValueTask>? _onStateChanged;
+    private readonly bool _hasObservers;
     private ICircuitBreakerFleet? _fleet;
     private CircuitBreakerFleetMember? _fleetMember;
 
@@ -40,6 +47,7 @@ internal sealed class CircuitEventDispatcher<T>
         _onClosed = options.OnClosed;
         _onHalfOpened = options.OnHalfOpened;
         _onStateChanged = options.OnStateChanged;
+        _hasObservers = _onOpened is not null || _onClosed is not null || _onHalfOpened is not null || _onStateChanged is not null;
     }
 
     /// <summary>Raised, after the callbacks, for every transition; the extensions' metrics and logs listen here.</summary>
@@ -53,36 +61,139 @@ internal sealed class CircuitEventDispatcher<T>
     }
 
     /// <summary>Queues a transition. Called under the breaker's lock.</summary>
-    public void Enqueue(CircuitTransition<T> transition) => _pending.Enqueue(transition);
-
-    /// <summary>Runs every queued transition; completes once those queued before the call have run.</summary>
-    public ValueTask DispatchAsync(ResilienceContext context)
-        => ReferenceEquals(DrainingDispatcher.Value, this) && _gate.CurrentCount == 0 ? default : DrainUnderGateAsync(context);
-
-    private async ValueTask DrainUnderGateAsync(ResilienceContext context)
+    public void Enqueue(CircuitTransition<T> transition)
     {
-        // Re-checked after release: a transition queued by a callback just as its drainer finished is not left behind.
+        _pending.Enqueue(transition);
+        Volatile.Write(ref _enqueued, _enqueued + 1);
+    }
+
+    /// <summary>
+    /// Runs the queued transitions up to the last one queued before the call; completes once they have run. With
+    /// <paramref name="waitForOtherFlows"/> off, it completes at once while another flow is running callbacks, and the
+    /// transitions run in the background after them.
+    /// </summary>
+    public ValueTask DispatchAsync(ResilienceContext context, bool waitForOtherFlows = true)
+    {
+        var target = Volatile.Read(ref _enqueued);
+        if (Volatile.Read(ref _raised) >= target)
+        {
+            return default;
+        }
+
+        if (ReferenceEquals(DrainingDispatcher.Value, this) && _gate.CurrentCount == 0)
+        {
+            RaiseTarget(ref _nestedTarget, target);
+            return default;
+        }
+
+        // Without the user's callbacks raising is synchronous and short: drain on this thread under a plain lock.
+        if (!_hasObservers)
+        {
+            DrainSynchronously(waitForOtherFlows);
+            return default;
+        }
+
+        if (waitForOtherFlows)
+        {
+            return DrainUnderGateAsync(context, target, holdsGate: false);
+        }
+
+        if (_gate.Wait(0))
+        {
+            return DrainUnderGateAsync(context, target, holdsGate: true);
+        }
+
+        _ = DrainUnderGateAsync(context, target, holdsGate: false).AsTask();
+        return default;
+    }
+
+    private static void RaiseTarget(ref long field, long target)
+    {
+        var current = Volatile.Read(ref field);
+        while (current < target && Interlocked.CompareExchange(ref field, target, current) is var seen && seen != current)
+        {
+            current = seen;
+        }
+    }
+
+    /// <summary>
+    /// Drains every queued transition under <see cref="_syncGate"/>; used only when no callback of the user's can run,
+    /// so raising never awaits. A manual or fleet transition that finds another thread draining leaves its transition to
+    /// that drainer, which drains until the queue is empty.
+    /// </summary>
+    private void DrainSynchronously(bool waitForOtherFlows)
+    {
         do
         {
-            await _gate.WaitAsync().ConfigureAwait(context.ContinueOnCapturedContext);
+            if (waitForOtherFlows)
+            {
+                _syncGate.Enter();
+            }
+            else if (!_syncGate.TryEnter())
+            {
+                return;
+            }
+
             try
             {
-                await DrainAsync(context).ConfigureAwait(context.ContinueOnCapturedContext);
+                while (_pending.TryDequeue(out var transition))
+                {
+                    var raised = RaiseAsync(transition);
+                    if (!raised.IsCompletedSuccessfully)
+                    {
+                        raised.AsTask().GetAwaiter().GetResult(); // not reached: without callbacks nothing is awaited
+                    }
+
+                    Volatile.Write(ref _raised, _raised + 1);
+                }
+            }
+            finally
+            {
+                _syncGate.Exit();
+            }
+
+            // Re-checked after release: a transition queued while this drainer was leaving is not left behind.
+            waitForOtherFlows = false;
+        }
+        while (!_pending.IsEmpty);
+    }
+
+    private async ValueTask DrainUnderGateAsync(ResilienceContext context, long target, bool holdsGate)
+    {
+        // Re-checked after release: a transition a callback queued just as its drainer finished is not left behind.
+        do
+        {
+            if (!holdsGate)
+            {
+                await _gate.WaitAsync().ConfigureAwait(context.ContinueOnCapturedContext);
+            }
+
+            holdsGate = false;
+            try
+            {
+                await DrainAsync(context, target).ConfigureAwait(context.ContinueOnCapturedContext);
             }
             finally
             {
                 _gate.Release();
             }
         }
-        while (!_pending.IsEmpty);
+        while (Volatile.Read(ref _raised) < Volatile.Read(ref _nestedTarget));
     }
 
-    private async ValueTask DrainAsync(ResilienceContext context)
+    private async ValueTask DrainAsync(ResilienceContext context, long target)
     {
-        DrainingDispatcher.Value = this;
-        while (_pending.TryDequeue(out var transition))
+        // Only callbacks and observers can cause a transition while this flow drains; without them, setting the
+        // async-local (which allocates a new execution context) is not worth its cost.
+        if (_hasObservers || StateChanged is not null || _fleet is not null)
+        {
+            DrainingDispatcher.Value = this;
+        }
+
+        while (Volatile.Read(ref _raised) < Math.Max(target, Volatile.Read(ref _nestedTarget)) && _pending.TryDequeue(out var transition))
         {
             await RaiseAsync(transition).ConfigureAwait(context.ContinueOnCapturedContext);
+            Volatile.Write(ref _raised, _raised + 1);
         }
     }
 

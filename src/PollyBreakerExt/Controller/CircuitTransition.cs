@@ -6,7 +6,7 @@ namespace PollyBreakerExt;
 /// <summary>
 /// A state change waiting for its callbacks and telemetry to run.
 /// </summary>
-internal sealed record CircuitTransition<T>(
+internal readonly record struct CircuitTransition<T>(
     ResilienceContext Context,
     CircuitState PreviousState,
     CircuitState NewState,

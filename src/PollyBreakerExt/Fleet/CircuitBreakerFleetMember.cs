@@ -31,7 +31,7 @@ public sealed class CircuitBreakerFleetMember
     /// </summary>
     /// <param name="remainingBreak">How long it stays open from now; clamped to [0, 1 day].</param>
     /// <param name="cancellationToken">Cancels before anything changes; also passed to the callbacks' context.</param>
-    /// <returns>A task that completes once the breaker is open and its callbacks have run.</returns>
+    /// <returns>A task that completes once the breaker is open and its callbacks have run; while another flow is running the breaker's callbacks, once it has moved (waiting could deadlock: those callbacks may await this task), and its callbacks run right after theirs, in order.</returns>
     public Task OpenAsync(TimeSpan remainingBreak, CancellationToken cancellationToken = default)
         => Breaker.OpenFromFleetAsync(remainingBreak, cancellationToken);
 
@@ -40,6 +40,6 @@ public sealed class CircuitBreakerFleetMember
     /// another replica's probes succeeded. A closed or isolated breaker is left as it is.
     /// </summary>
     /// <param name="cancellationToken">Cancels before anything changes; also passed to the callbacks' context.</param>
-    /// <returns>A task that completes once the breaker is closed and its callbacks have run.</returns>
+    /// <returns>A task that completes once the breaker is closed and its callbacks have run; while another flow is running the breaker's callbacks, once it has moved (waiting could deadlock: those callbacks may await this task), and its callbacks run right after theirs, in order.</returns>
     public Task CloseAsync(CancellationToken cancellationToken = default) => Breaker.CloseFromFleetAsync(cancellationToken);
 }

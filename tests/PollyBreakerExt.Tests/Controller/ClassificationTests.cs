@@ -28,14 +28,29 @@ public class ClassificationTests
     }
 
     [Fact]
-    public async Task A_cancellation_the_caller_did_not_ask_for_is_recorded_as_a_success_by_default()
+    public async Task A_cancellation_the_caller_did_not_ask_for_is_a_failure_by_default()
     {
+        // Issue 11, bug 6: an HttpClient timeout is a TaskCanceledException while the caller's token is not cancelled.
         var breaker = new Breaker(NewOptions(failureThreshold: 1));
 
-        var outcome = await breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new OperationCanceledException()));
+        var outcome = await breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new TaskCanceledException("timed out")));
 
-        Assert.IsType<OperationCanceledException>(outcome.Exception);
-        Assert.Equal(new CircuitMetrics(1, 0, 0, 0, 0), breaker.Metrics);
+        Assert.IsType<TaskCanceledException>(outcome.Exception);
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal(CircuitTransitionReason.FailureThreshold, breaker.Transitions[^1].Reason);
+    }
+
+    [Fact]
+    public async Task A_timed_out_probe_reopens_instead_of_closing()
+    {
+        var breaker = new Breaker(NewOptions(failureThreshold: 1, successThreshold: 1));
+        breaker.Fail();
+        breaker.Advance(TimeSpan.FromSeconds(30));
+
+        await breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new OperationCanceledException("timed out")));
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal(CircuitTransitionReason.HalfOpenProbeFailed, breaker.Transitions[^1].Reason);
     }
 
     [Fact]

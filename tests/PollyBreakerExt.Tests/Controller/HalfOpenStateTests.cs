@@ -218,4 +218,76 @@ public class HalfOpenStateTests
         Assert.Equal(CircuitState.Open, breaker.State); // threshold 1: a single new failure trips again
         Assert.Equal(new CircuitMetrics(1, 1, 0, 1, 0), breaker.Metrics);
     }
+
+    [Fact]
+    public async Task Probes_slower_than_the_break_still_count_toward_closing()
+    {
+        // Issue 11, bug 1: 1 s break, 2 s probes arriving every 0.5 s, no slow-call detection.
+        var breakDuration = TimeSpan.FromSeconds(1);
+        var breaker = new Breaker(NewOptions(failureThreshold: 1, successThreshold: 2, breakDuration: breakDuration, minimumThroughput: 1000));
+        breaker.Fail();
+        breaker.Advance(breakDuration);
+        var releases = new List<TaskCompletionSource<Outcome<int>>>();
+        var probes = new List<Task<Outcome<int>>>();
+        void StartProbe()
+        {
+            var release = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            releases.Add(release);
+            probes.Add(breaker.RunAsync(_ => new ValueTask<Outcome<int>>(release.Task)).AsTask());
+        }
+
+        StartProbe();                                  // t = 1.0: first probe
+        breaker.Advance(TimeSpan.FromSeconds(0.5));
+        StartProbe();                                  // t = 1.5: second probe, the cap is reached
+        breaker.Advance(TimeSpan.FromSeconds(0.5));
+        StartProbe();                                  // t = 2.0: both have run a whole break, a fresh one is admitted
+
+        releases[0].SetResult(Outcome.FromResult(1));  // the first two succeed, late
+        await probes[0];
+        Assert.Equal(CircuitState.HalfOpen, breaker.State);
+        releases[1].SetResult(Outcome.FromResult(1));
+        await probes[1];
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        releases[2].SetResult(Outcome.FromResult(1));
+        await probes[2];
+    }
+
+    [Fact]
+    public async Task A_probe_slower_than_the_break_that_fails_reopens()
+    {
+        var breaker = HalfOpenReady(1);
+        var release = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slow = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(release.Task)).AsTask();
+        breaker.Advance(Break);
+        var fresh = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var second = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(fresh.Task)).AsTask();
+
+        release.SetResult(Outcome.FromException<int>(new InvalidOperationException("late")));
+        await slow;
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal(CircuitTransitionReason.HalfOpenProbeFailed, breaker.Transitions[^1].Reason);
+        fresh.SetResult(Outcome.FromResult(1));
+        await second;
+        Assert.Equal(CircuitState.Open, breaker.State); // a probe of the finished episode decides nothing
+    }
+
+    [Fact]
+    public async Task The_probe_cap_holds_when_the_generated_break_is_zero()
+    {
+        // Issue 11, bug 2: the common 2^attempts - 1 seconds back-off returns zero on its first break.
+        var options = NewOptions(failureThreshold: 1, successThreshold: 2, breakDuration: Break, minimumThroughput: 1000);
+        options.BreakDurationGenerator = args => new(TimeSpan.FromSeconds(Math.Pow(2, args.HalfOpenAttempts) - 1));
+        var breaker = new Breaker(options);
+        breaker.Fail();
+        var hang = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var calls = Enumerable.Range(0, 6).Select(_ => breaker.RunAsync(_ => new ValueTask<Outcome<int>>(hang.Task)).AsTask()).ToList();
+
+        Assert.Equal(4, calls.Count(c => c.IsCompleted && c.Result.Exception is BrokenCircuitException));
+        hang.SetResult(Outcome.FromResult(1));
+        await Task.WhenAll(calls);
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
 }

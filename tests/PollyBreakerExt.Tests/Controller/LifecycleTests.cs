@@ -58,10 +58,12 @@ public class LifecycleTests
     }
 
     [Fact]
-    public async Task Calls_completing_while_an_opening_awaits_its_generator_are_recorded_but_do_not_open_again()
+    public async Task The_circuit_opens_at_once_and_calls_are_rejected_while_the_generator_runs()
     {
+        // Issue 11, bug 3: the generator only decides how long the break lasts.
         var generated = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
         var generatorCalls = 0;
+        var ran = 0;
         var options = NewOptions(failureThreshold: 1);
         options.BreakDurationGenerator = _ =>
         {
@@ -72,16 +74,48 @@ public class LifecycleTests
 
         var opening = breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("first")));
         Assert.False(opening.IsCompleted);
-        var meanwhile = await breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("second")));
+        Assert.Equal(CircuitState.Open, breaker.State);
+        var meanwhile = await breaker.RunAsync(_ =>
+        {
+            ran++;
+            return Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("second"));
+        });
 
-        Assert.Equal("second", meanwhile.Exception!.Message);
-        Assert.Equal(2, breaker.Metrics.Failures);
+        Assert.Equal(0, ran);
+        Assert.Equal(TimeSpan.FromSeconds(30), Assert.IsType<BrokenCircuitException>(meanwhile.Exception).RetryAfter);
+        Assert.Equal(1, breaker.Metrics.Failures);
         Assert.Equal(1, generatorCalls);
 
         generated.SetResult(TimeSpan.FromSeconds(12));
         Assert.Equal("first", (await opening).Exception!.Message);
         var transition = Assert.Single(breaker.Transitions);
         Assert.Equal((CircuitState.Open, CircuitTransitionReason.FailureThreshold, TimeSpan.FromSeconds(12)), (transition.NewState, transition.Reason, transition.BreakDuration!.Value));
+        breaker.Advance(TimeSpan.FromSeconds(12));
+        Assert.Null(breaker.Succeed().Exception);
+    }
+
+    [Fact]
+    public async Task A_generator_that_has_not_answered_after_BreakDuration_means_BreakDuration()
+    {
+        var never = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = NewOptions(failureThreshold: 1, successThreshold: 1, breakDuration: TimeSpan.FromSeconds(5));
+        options.BreakDurationGenerator = _ => new(never.Task);
+        var breaker = new Breaker(options);
+
+        var opening = breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("first"))).AsTask();
+        breaker.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal("first", (await opening).Exception!.Message);
+
+        Assert.Null(breaker.Succeed().Exception);
+        Assert.Equal(
+            [
+                (CircuitState.Closed, CircuitState.Open, CircuitTransitionReason.FailureThreshold),
+                (CircuitState.Open, CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed),
+                (CircuitState.HalfOpen, CircuitState.Closed, CircuitTransitionReason.HalfOpenSucceeded),
+            ],
+            breaker.TransitionSummary());
+        Assert.Equal(TimeSpan.FromSeconds(5), breaker.Transitions[0].BreakDuration);
+        Assert.IsType<TimeoutException>(Assert.Single(breaker.Telemetry.Named("OnBreakDurationGeneratorFailed")).Exception);
     }
 
     [Fact]
@@ -99,8 +133,15 @@ public class LifecycleTests
         generated.SetResult(TimeSpan.FromSeconds(12));
         await opening;
 
+        // The opening happened at once; isolation announces it first, with BreakDuration, then itself.
         Assert.Equal(CircuitState.Isolated, breaker.State);
-        Assert.Equal([(CircuitState.Closed, CircuitState.Isolated, CircuitTransitionReason.Manual)], breaker.TransitionSummary());
+        Assert.Equal(
+            [
+                (CircuitState.Closed, CircuitState.Open, CircuitTransitionReason.FailureThreshold),
+                (CircuitState.Open, CircuitState.Isolated, CircuitTransitionReason.Manual),
+            ],
+            breaker.TransitionSummary());
+        Assert.Equal(TimeSpan.FromSeconds(30), breaker.Transitions[0].BreakDuration);
     }
 
     [Fact]
@@ -121,7 +162,12 @@ public class LifecycleTests
 
         // The close cleared the window the opening was judged on: the circuit stays closed and judges afresh.
         Assert.Equal(CircuitState.Closed, breaker.State);
-        Assert.Empty(breaker.Transitions);
+        Assert.Equal(
+            [
+                (CircuitState.Closed, CircuitState.Open, CircuitTransitionReason.FailureThreshold),
+                (CircuitState.Open, CircuitState.Closed, CircuitTransitionReason.Manual),
+            ],
+            breaker.TransitionSummary());
         Assert.Equal(default, breaker.Metrics);
         breaker.Fail();
         Assert.Equal(CircuitState.Closed, breaker.State);
@@ -160,13 +206,14 @@ public class LifecycleTests
 
         stale.SetResult(TimeSpan.FromSeconds(11));
         await first;
-        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal(CircuitState.Open, breaker.State); // the second trip opened at once; the stale answer is not its break
+        Assert.Equal(TimeSpan.FromSeconds(30), Assert.IsType<BrokenCircuitException>(breaker.Succeed().Exception).RetryAfter);
         current.SetResult(TimeSpan.FromSeconds(22));
         await second;
 
         Assert.Equal(CircuitState.Open, breaker.State);
-        var opened = Assert.Single(breaker.Transitions, t => t.NewState == CircuitState.Open);
-        Assert.Equal(TimeSpan.FromSeconds(22), opened.BreakDuration);
+        var opened = breaker.Transitions.Where(t => t.NewState == CircuitState.Open).Select(t => t.BreakDuration).ToList();
+        Assert.Equal([TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(22)], opened); // the first announced by the close, with BreakDuration
     }
 
     [Fact]

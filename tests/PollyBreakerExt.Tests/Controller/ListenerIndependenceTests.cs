@@ -83,7 +83,7 @@ public class ListenerIndependenceTests
     }
 
     [Fact]
-    public async Task A_manual_transition_waits_for_the_listeners_of_the_transition_before_it()
+    public async Task A_manual_transition_during_another_flow_s_listeners_returns_at_once_and_its_listeners_run_after_them()
     {
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var control = new SlowCallCircuitBreakerManualControl();
@@ -102,16 +102,92 @@ public class ListenerIndependenceTests
                 order.Add(args.IsManual ? "isolated" : "opened");
             }
         };
+        var isolatedListenersRan = IsolatedListenersRan(options);
         var breaker = new Breaker(options);
 
         var failing = Start(breaker, _ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException()));
         var isolating = control.IsolateAsync();
 
         Assert.False(failing.IsCompleted);
-        Assert.False(isolating.IsCompleted);
+        Assert.True(isolating.IsCompleted); // waiting could deadlock: the running listener may be awaiting it
+        Assert.Equal(CircuitState.Isolated, breaker.State);
         hold.SetResult();
-        await Task.WhenAll(failing, isolating).WaitAsync(TimeSpan.FromSeconds(10));
+        await failing.WaitAsync(TimeSpan.FromSeconds(10));
+        await isolatedListenersRan.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(["opened", "isolated"], order);
+    }
+
+    [Fact]
+    public async Task A_listener_awaiting_work_that_isolates_the_breaker_from_another_flow_does_not_deadlock()
+    {
+        // Issue 11, bug 4: the work runs on a flow of its own (no ExecutionContext flows to it).
+        var control = new SlowCallCircuitBreakerManualControl();
+        var options = NewOptions(failureThreshold: 1);
+        options.ManualControl = control;
+        options.OnOpened = async args =>
+        {
+            if (args.IsManual)
+            {
+                return;
+            }
+
+            var isolated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            ThreadPool.UnsafeQueueUserWorkItem(_ => control.IsolateAsync().ContinueWith(_ => isolated.SetResult(), TaskScheduler.Default), null);
+            await isolated.Task;
+        };
+        var isolatedListenersRan = IsolatedListenersRan(options);
+        var breaker = new Breaker(options);
+
+        var failing = Start(breaker, _ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException()));
+
+        await failing.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(CircuitState.Isolated, breaker.State);
+        await isolatedListenersRan.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(
+            [
+                (CircuitState.Closed, CircuitState.Open, CircuitTransitionReason.FailureThreshold),
+                (CircuitState.Open, CircuitState.Isolated, CircuitTransitionReason.Manual),
+            ],
+            breaker.TransitionSummary());
+    }
+
+    [Fact]
+    public async Task A_tripping_call_does_not_wait_for_the_listeners_of_a_transition_queued_after_its_own()
+    {
+        // Issue 11, item 8: a call waits for its own transition's listeners (and earlier ones), never for later ones.
+        var holdOpened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holdIsolated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var control = new SlowCallCircuitBreakerManualControl();
+        var options = NewOptions(failureThreshold: 1);
+        options.ManualControl = control;
+        options.OnOpened = args => new(args.IsManual ? holdIsolated.Task : holdOpened.Task);
+        var isolatedListenersRan = IsolatedListenersRan(options);
+        var breaker = new Breaker(options);
+
+        var failing = Start(breaker, _ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException()));
+        _ = control.IsolateAsync();
+        holdOpened.SetResult();
+
+        await failing.WaitAsync(TimeSpan.FromSeconds(10)); // the isolation's listener is still held
+        Assert.False(holdIsolated.Task.IsCompleted);
+        holdIsolated.SetResult();
+        await isolatedListenersRan.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>A task that completes once the listeners of an isolation have run (OnStateChanged runs last).</summary>
+    private static Task IsolatedListenersRan(SlowCallCircuitBreakerStrategyOptions<int> options)
+    {
+        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        options.OnStateChanged = args =>
+        {
+            if (args.NewState == CircuitState.Isolated)
+            {
+                ran.TrySetResult();
+            }
+
+            return default;
+        };
+        return ran.Task;
     }
 
     /// <summary>Completes a call's task with its continuations run inline (the test framework's context would post them).</summary>

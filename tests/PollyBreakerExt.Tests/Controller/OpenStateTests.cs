@@ -177,7 +177,7 @@ public class OpenStateTests
     }
 
     [Theory]
-    [InlineData(-5, 0)]
+    [InlineData(-5, 30)] // a negative break means BreakDuration (W2)
     [InlineData(2 * 24 * 3600, 24 * 3600)]
     public void A_generated_duration_out_of_range_is_clamped(double generatedSeconds, double expectedSeconds)
     {

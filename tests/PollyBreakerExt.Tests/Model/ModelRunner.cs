@@ -118,6 +118,7 @@ internal static class ModelRunner
             options.FailureRatio = config.FailureRatio;
             options.SlowCallDurationThreshold = config.SlowTicks is { } slow ? TimeSpan.FromTicks(slow) : null;
             options.SlowCallRatio = config.SlowCallRatio;
+            options.CountInFlightSlowCalls = false; // the model judges completed calls only; in-flight counting has its own tests
             options.BreakDuration = TimeSpan.FromTicks(config.BreakTicks);
             options.SuccessThreshold = config.SuccessThreshold;
             options.StateProvider = _stateProvider;

@@ -7,7 +7,7 @@ public readonly record struct ModelTransition(CircuitState From, CircuitState To
 }
 
 /// <summary>What an admitted call carries in the model: when it started and which half-open episode it probes (0: none).</summary>
-public readonly record struct ModelPermit(long Start, int Generation);
+public readonly record struct ModelPermit(long Start, int Generation, int ManualGeneration = 0);
 
 /// <summary>
 /// DESIGN.md's semantics, written as plainly as possible and independently of the implementation: the window is a list
@@ -17,9 +17,10 @@ public readonly record struct ModelPermit(long Start, int Generation);
 /// Beyond DESIGN.md it encodes the documented choices: time-based ratios and metrics are aggregated in buckets a tenth of
 /// the sampling duration wide (a bucket counts while any part of it is inside the window), while the failure threshold is
 /// exact to the tick; probe outcomes are recorded in the window; closing clears it and opening does not; a half-open
-/// circuit whose probes have all run for a whole break admits a fresh set (the old probes then count for nothing); a
-/// call admitted while closed is recorded whenever it completes but moves the circuit only while closed; a throwing
-/// predicate makes a failure; generated breaks are clamped to [0, 1 day] and a throwing generator means BreakDuration.
+/// circuit whose probes have all run for a whole BreakDuration (never a generated break) admits a fresh set (the old probes no longer hold slots, but their
+/// results still decide); a
+/// call admitted while closed is recorded whenever it completes (unless a manual transition came in between) but moves the circuit only while closed; a throwing
+/// predicate makes a failure; generated breaks are clamped to at most 1 day, and a negative break or a throwing generator means BreakDuration.
 /// </remarks>
 public sealed class ReferenceModel
 {
@@ -28,8 +29,9 @@ public sealed class ReferenceModel
     private readonly ModelConfig _config;
     private readonly List<(long CompletedAt, bool Failure, bool Slow)> _window = [];
     private long _blockedUntil;
-    private long _currentBreak;
     private int _generation;
+    private int _episodeStart;
+    private int _manualGeneration;
     private int _probesInFlight;
     private int _probeSuccesses;
     private int _halfOpenAttempts;
@@ -38,7 +40,6 @@ public sealed class ReferenceModel
     {
         _config = config;
         Now = now;
-        _currentBreak = config.BreakTicks;
         if (config.StartIsolated)
         {
             State = CircuitState.Isolated;
@@ -76,21 +77,22 @@ public sealed class ReferenceModel
         switch (State)
         {
             case CircuitState.Closed:
-                return (new ModelPermit(Now, 0), null);
+                return (new ModelPermit(Now, 0, _manualGeneration), null);
 
             case CircuitState.Open when Now >= _blockedUntil:
                 _halfOpenAttempts++;
                 StartProbing();
+                _episodeStart = _generation;
                 Transition(CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed, null);
-                return (new ModelPermit(Now, _generation), null);
+                return (new ModelPermit(Now, _generation, _manualGeneration), null);
 
             case CircuitState.HalfOpen when _probesInFlight < _config.SuccessThreshold:
                 _probesInFlight++;
-                return (new ModelPermit(Now, _generation), null);
+                return (new ModelPermit(Now, _generation, _manualGeneration), null);
 
             case CircuitState.HalfOpen when Now >= _blockedUntil:
                 StartProbing();
-                return (new ModelPermit(Now, _generation), null);
+                return (new ModelPermit(Now, _generation, _manualGeneration), null);
 
             case CircuitState.Isolated:
                 Rejections++;
@@ -113,15 +115,21 @@ public sealed class ReferenceModel
     public void Complete(ModelPermit permit, CallKind kind)
     {
         var classification = Classify(kind);
-        var isCurrentProbe = permit.Generation != 0 && State == CircuitState.HalfOpen && permit.Generation == _generation;
+        var isCurrentProbe = permit.Generation != 0 && State == CircuitState.HalfOpen && permit.Generation >= _episodeStart;
+        var holdsSlot = isCurrentProbe && permit.Generation == _generation;
         if (classification == Classification.Ignored)
         {
-            if (isCurrentProbe)
+            if (holdsSlot)
             {
                 _probesInFlight--;
             }
 
             return;
+        }
+
+        if (permit.ManualGeneration != _manualGeneration)
+        {
+            return; // admitted before a manual transition: not recorded after it
         }
 
         var failure = classification == Classification.Failure;
@@ -141,7 +149,11 @@ public sealed class ReferenceModel
                 return;
             }
 
-            _probesInFlight--;
+            if (holdsSlot)
+            {
+                _probesInFlight--;
+            }
+
             if (failure || slow)
             {
                 Open(failure ? CircuitTransitionReason.HalfOpenProbeFailed : CircuitTransitionReason.HalfOpenProbeSlow, counts);
@@ -162,6 +174,7 @@ public sealed class ReferenceModel
 
     public void Isolate()
     {
+        _manualGeneration++;
         if (State != CircuitState.Isolated)
         {
             _blockedUntil = long.MaxValue;
@@ -171,6 +184,11 @@ public sealed class ReferenceModel
 
     public void Close(CircuitTransitionReason reason)
     {
+        if (reason == CircuitTransitionReason.Manual)
+        {
+            _manualGeneration++;
+        }
+
         if (!KeepsWindowOnClose)
         {
             _window.Clear();
@@ -245,12 +263,11 @@ public sealed class ReferenceModel
         var breakTicks = _config.Generator switch
         {
             GeneratorKind.Linear => (_config.BreakTicks * (_halfOpenAttempts + 1)) + counts.Failures,
-            GeneratorKind.Negative => 0,
+            GeneratorKind.Negative => _config.BreakTicks,
             GeneratorKind.Huge => MaxBreakTicks,
             _ => _config.BreakTicks,
         };
 
-        _currentBreak = breakTicks;
         _blockedUntil = Now + breakTicks;
         Transition(CircuitState.Open, reason, breakTicks);
     }
@@ -260,7 +277,7 @@ public sealed class ReferenceModel
         _generation++;
         _probesInFlight = 1;
         _probeSuccesses = 0;
-        _blockedUntil = Now + _currentBreak;
+        _blockedUntil = Now + _config.BreakTicks; // stuck probes stop holding slots after BreakDuration, whatever the generated break
     }
 
     private TimeSpan TimeLeft() => TimeSpan.FromTicks(_blockedUntil <= Now ? 0 : _blockedUntil - Now);

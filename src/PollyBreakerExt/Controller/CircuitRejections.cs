@@ -1,0 +1,63 @@
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Telemetry;
+
+namespace PollyBreakerExt;
+
+/// <summary>
+/// Builds the exception a rejected call gets, and reports the rejection (DESIGN.md "Semantics", rules 3 to 5 and 7).
+/// </summary>
+internal sealed class CircuitRejections
+{
+    private readonly string _breakerName;
+    private readonly ResilienceStrategyTelemetry _telemetry;
+    private readonly string _openMessage;
+    private readonly string _halfOpenMessage;
+    private readonly string _isolatedMessage;
+
+    public CircuitRejections(string breakerName, int successThreshold, ResilienceStrategyTelemetry telemetry)
+    {
+        _breakerName = breakerName;
+        _telemetry = telemetry;
+        _openMessage = $"The circuit breaker '{breakerName}' is open; calls are rejected until the break ends.";
+        _halfOpenMessage = $"The circuit breaker '{breakerName}' is half-open and its {successThreshold} probe(s) are running; other calls are rejected.";
+        _isolatedMessage = $"The circuit breaker '{breakerName}' is isolated; calls are rejected until it is closed by hand.";
+    }
+
+    /// <summary>Returns the rejection of a call by a breaker in <paramref name="state"/>, after reporting it.</summary>
+    /// <param name="state">Open, half-open or isolated.</param>
+    /// <param name="retryAfter">The time left until a probe may pass; ignored when isolated.</param>
+    /// <param name="breakingException">The exception of the call that opened the circuit, if any.</param>
+    /// <param name="context">The rejected call's context.</param>
+    public BrokenCircuitException Reject(CircuitState state, TimeSpan retryAfter, Exception? breakingException, ResilienceContext context)
+    {
+        BrokenCircuitException exception;
+        TimeSpan? reportedRetryAfter = null;
+        if (state == CircuitState.Isolated)
+        {
+            exception = new IsolatedCircuitException(_isolatedMessage);
+        }
+        else
+        {
+            reportedRetryAfter = retryAfter;
+            var message = state == CircuitState.Open ? _openMessage : _halfOpenMessage;
+            exception = breakingException is null
+                ? new BrokenCircuitException(message, retryAfter)
+                : new BrokenCircuitException(message, retryAfter, breakingException);
+        }
+
+        _telemetry.SetTelemetrySource(exception);
+        _telemetry.Report(
+            new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnCircuitRejected),
+            context,
+            new OnCircuitRejectedArguments(_breakerName, state, reportedRetryAfter, isShadow: false));
+        return exception;
+    }
+
+    /// <summary>Reports the rejection a call would have had, in shadow mode, where it runs anyway.</summary>
+    public void ReportShadow(CircuitState state, TimeSpan? retryAfter, ResilienceContext context)
+        => _telemetry.Report(
+            new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnCircuitRejected),
+            context,
+            new OnCircuitRejectedArguments(_breakerName, state, retryAfter, isShadow: true));
+}

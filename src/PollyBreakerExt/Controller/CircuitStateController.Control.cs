@@ -1,0 +1,166 @@
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace PollyBreakerExt;
+
+/// <summary>
+/// Manual control and the fleet hook: transitions that come from outside the call path (DESIGN.md "Semantics", rule 5; W1).
+/// </summary>
+internal sealed partial class CircuitStateController<T>
+{
+    private CircuitBreakerFleetMember? _fleetMember;
+    private ICircuitBreakerFleet? _fleet; // read without the lock on transitions and break ends; written once, under it
+    private bool _disposed;
+
+    public override bool IsDisposed => Volatile.Read(ref _disposed);
+
+    public override CircuitBreakerFleetMember? FleetMember => Volatile.Read(ref _fleetMember);
+
+    /// <summary>Starts the breaker isolated, before any call: its manual control was isolated when it was built.</summary>
+    public void StartIsolated()
+    {
+        lock (_lock)
+        {
+            _state = CircuitState.Isolated;
+            _blockedUntil = long.MaxValue;
+        }
+    }
+
+    public void Dispose()
+    {
+        Volatile.Write(ref _disposed, true);
+        _manualControl?.Detach(this);
+        if (FleetMember is { } member)
+        {
+            _fleet!.Leave(member);
+        }
+    }
+
+    public override bool JoinFleet(ICircuitBreakerFleet fleet, string key)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        lock (_lock)
+        {
+            if (_fleet is not null || IsDisposed)
+            {
+                return false;
+            }
+
+            _fleetMember = new CircuitBreakerFleetMember(key, this, _successThreshold);
+            Volatile.Write(ref _fleet, fleet);
+        }
+
+        Events.SetFleet(fleet, _fleetMember);
+        fleet.Join(_fleetMember);
+        return true;
+    }
+
+    public override Task IsolateAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        lock (_lock)
+        {
+            _generation++;
+            if (_state != CircuitState.Isolated)
+            {
+                _blockedUntil = long.MaxValue;
+                Transition_NeedsLock(CircuitState.Isolated, CircuitTransitionReason.Manual, null, Outcome.FromResult<T>(default!), context);
+            }
+        }
+
+        // The context is not returned to the pool: a transition queued here may still be read by a drainer.
+        return Events.DispatchAsync(context, waitForOtherFlows: false).AsTask();
+    }
+
+    public override Task CloseAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        lock (_lock)
+        {
+            _generation++;
+            Close_NeedsLock(CircuitTransitionReason.Manual, Outcome.FromResult<T>(default!), context);
+        }
+
+        return Events.DispatchAsync(context, waitForOtherFlows: false).AsTask();
+    }
+
+    internal override Task OpenFromFleetAsync(TimeSpan remainingBreak, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        remainingBreak = BreakDurationSource<T>.Clamp(remainingBreak);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        lock (_lock)
+        {
+            var now = _timeProvider.GetTimestamp();
+            var until = Timestamps.AddSaturating(now, ToTimestamp(remainingBreak));
+            switch (_state)
+            {
+                case CircuitState.Isolated:
+                    break;
+                case CircuitState.Open:
+                    _blockedUntil = Math.Max(_blockedUntil, until);
+                    break;
+                default:
+                    _blockedUntil = until;
+                    Volatile.Write(ref _breakingException, null);
+                    Transition_NeedsLock(CircuitState.Open, CircuitTransitionReason.Fleet, remainingBreak, Outcome.FromResult<T>(default!), context);
+                    break;
+            }
+        }
+
+        return Events.DispatchAsync(context, waitForOtherFlows: false).AsTask();
+    }
+
+    internal override Task CloseFromFleetAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        lock (_lock)
+        {
+            if (_state is CircuitState.Open or CircuitState.HalfOpen)
+            {
+                Close_NeedsLock(CircuitTransitionReason.Fleet, Outcome.FromResult<T>(default!), context);
+            }
+        }
+
+        return Events.DispatchAsync(context, waitForOtherFlows: false).AsTask();
+    }
+
+    /// <summary>Asks the fleet, outside the lock, whether this replica may probe; if not, the break is extended by what it says.</summary>
+    private bool MayProbe(ICircuitBreakerFleet fleet, long now)
+    {
+        if (fleet.TryBeginProbing(_fleetMember!, out var retryAfter))
+        {
+            return true;
+        }
+
+        lock (_lock)
+        {
+            if (_state == CircuitState.Open && _blockedUntil <= now)
+            {
+                _blockedUntil = Timestamps.AddSaturating(now, Math.Max(1, ToTimestamp(retryAfter)));
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,101 @@
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Telemetry;
+
+namespace PollyBreakerExt;
+
+/// <summary>
+/// Recording a completed call: the window, the probes' verdicts and the trip conditions (DESIGN.md "Semantics", rules 1 and 4; W2).
+/// </summary>
+/// <remarks>
+/// A call admitted while closed that completes while open or half-open (a late completion) is recorded once — if it was
+/// counted while running, that count gives way to its record — and never moves the circuit: only probes of the current
+/// half-open episode close or reopen it. A call admitted before a manual transition is not recorded at all.
+/// </remarks>
+internal sealed partial class CircuitStateController<T>
+{
+    /// <summary>Records a completed call; returns whether a transition needs finishing outside the lock.</summary>
+    public bool Exit<TResult>(in Permit permit, CallClassification classification, in Outcome<TResult> outcome, ResilienceContext context, out PendingOpening? pendingOpening)
+    {
+        pendingOpening = null;
+        var now = _readsClockOnCompletion ? _timeProvider.GetTimestamp() : 0;
+        if (classification == CallClassification.Ignored || permit.Generation != _generation)
+        {
+            // Ignored, or admitted before a manual transition (re-checked under the lock): it only gives back what it holds.
+            if (permit.IsProbe || permit.IsTracked)
+            {
+                lock (_lock)
+                {
+                    ReleaseHeld_NeedsLock(permit);
+                }
+            }
+
+            return false;
+        }
+
+        var isFailure = classification == CallClassification.Failure;
+        var isSlow = _health.IsSlow(permit.StartTimestamp, now);
+        if (isSlow)
+        {
+            _telemetry.Report(
+                new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnSlowCall),
+                context,
+                outcome,
+                new OnSlowCallArguments(BreakerName, _timeProvider.GetElapsedTime(permit.StartTimestamp, now), _slowCallThreshold!.Value));
+        }
+
+        lock (_lock)
+        {
+            var isProbeOfThisEpisode = permit.IsProbe && IsProbeOfThisEpisode_NeedsLock(permit);
+            ReleaseHeld_NeedsLock(permit);
+            if (permit.Generation != _generation)
+            {
+                return false;
+            }
+
+            var counts = _health.Record(isFailure, isSlow, now);
+            if (isProbeOfThisEpisode)
+            {
+                if (isFailure || isSlow)
+                {
+                    return Open_NeedsLock(OpeningTime(now), isFailure ? CircuitTransitionReason.HalfOpenProbeFailed : CircuitTransitionReason.HalfOpenProbeSlow, counts, outcome, context, out pendingOpening);
+                }
+
+                if (++_probeSuccesses >= _successThreshold)
+                {
+                    Close_NeedsLock(CircuitTransitionReason.HalfOpenSucceeded, Outcomes.As<TResult, T>(outcome), context);
+                    return true;
+                }
+            }
+
+            if (_state == CircuitState.HalfOpen && _health.HasHungProbe(_episodeGeneration))
+            {
+                return Open_NeedsLock(OpeningTime(now), CircuitTransitionReason.HalfOpenProbeSlow, counts, outcome, context, out pendingOpening);
+            }
+
+            if (_state != CircuitState.Closed || permit.IsProbe || _health.TripReason(counts) is not { } reason)
+            {
+                return false;
+            }
+
+            return Open_NeedsLock(OpeningTime(now), reason, counts, outcome, context, out pendingOpening);
+        }
+    }
+
+    // The completion time, unless the window and slow-call detection needed none: then the opening reads the clock.
+    private long OpeningTime(long now) => _readsClockOnCompletion ? now : _timeProvider.GetTimestamp();
+
+    /// <summary>Gives back what a finished call holds: its running slot and its probe slot.</summary>
+    private void ReleaseHeld_NeedsLock(in Permit permit)
+    {
+        if (permit.IsTracked)
+        {
+            _health.Release(permit.InFlightSequence);
+        }
+
+        if (permit.IsProbe)
+        {
+            ReleaseProbeSlot_NeedsLock(permit);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using Polly.Telemetry;
+
+namespace PollyBreakerExt.Tests.Docs;
+
+/// <summary>The code shown in docs/hung-dependencies.md and docs/shadow-mode.md, run as tests.</summary>
+public class CoreSnippets
+{
+    [Fact]
+    public async Task A_hung_dependency_trips_the_breaker_while_its_calls_still_hang()
+    {
+        var time = new FakeTimeProvider();
+        var hang = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // snippet: hung-dependency-options
+        var options = new SlowCallCircuitBreakerStrategyOptions
+        {
+            Name = "inventory-api",
+            SlowCallDurationThreshold = TimeSpan.FromSeconds(2), // a call this long is slow, finished or not
+            SlowCallRatio = 0.5,
+            MinimumThroughput = 10,
+            CountInFlightSlowCalls = true, // the default
+        };
+        // end snippet
+
+        var pipeline = new ResiliencePipelineBuilder { TimeProvider = time }.AddSlowCallCircuitBreaker(options).Build();
+
+        // Ten calls reach a dependency that accepts them and never answers.
+        var hanging = Enumerable.Range(0, 10).Select(_ => pipeline.ExecuteAsync(async _ => await hang.Task).AsTask()).ToList();
+        time.Advance(TimeSpan.FromSeconds(2));
+
+        // The next call finds ten calls running for the threshold: 10 calls, 10 slow. The breaker opens and rejects it.
+        await Assert.ThrowsAsync<BrokenCircuitException>(() => pipeline.ExecuteAsync(_ => ValueTask.FromResult("fresh")).AsTask());
+        Assert.All(hanging, call => Assert.False(call.IsCompleted)); // still hanging
+
+        hang.SetResult("late");
+        await Task.WhenAll(hanging);
+    }
+
+    [Fact]
+    public async Task In_shadow_mode_the_breaker_opens_but_every_call_runs_and_shadow_rejections_are_counted()
+    {
+        // snippet: shadow-mode-options
+        var listener = new ShadowRejectionCounter();
+        var pipeline = new ResiliencePipelineBuilder { TelemetryListener = listener }
+            .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions
+            {
+                Name = "payment-api",
+                FailureThreshold = 3,
+                ShadowMode = true, // watch first: it transitions and reports, but never rejects
+            })
+            .Build();
+        // end snippet
+
+        for (var i = 0; i < 5; i++)
+        {
+            await Assert.ThrowsAsync<HttpRequestException>(() => pipeline.ExecuteAsync(_ => ValueTask.FromException<int>(new HttpRequestException("down"))).AsTask());
+        }
+
+        Assert.Equal(2, listener.WouldHaveRejected); // the 4th and 5th calls ran, though an enforcing breaker would have rejected them
+        Assert.Equal(42, await pipeline.ExecuteAsync(_ => ValueTask.FromResult(42)));
+        Assert.Equal(3, listener.WouldHaveRejected);
+    }
+
+    // snippet: shadow-mode-listener
+    private sealed class ShadowRejectionCounter : TelemetryListener
+    {
+        private int _wouldHaveRejected;
+
+        public int WouldHaveRejected => Volatile.Read(ref _wouldHaveRejected);
+
+        public override void Write<TResult, TArgs>(in TelemetryEventArguments<TResult, TArgs> args)
+        {
+            if (args.Arguments is OnCircuitRejectedArguments { IsShadow: true })
+            {
+                Interlocked.Increment(ref _wouldHaveRejected);
+            }
+        }
+    }
+    // end snippet
+}

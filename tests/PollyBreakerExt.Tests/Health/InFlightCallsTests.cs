@@ -1,0 +1,129 @@
+namespace PollyBreakerExt.Tests.Health;
+
+/// <summary>The running calls, in admission order: each counted once when it reaches the threshold, removed in any order.</summary>
+public class InFlightCallsTests
+{
+    [Fact]
+    public void A_running_call_counts_once_from_the_threshold_on()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        calls.Admit(start: 0, probeGeneration: 0);
+
+        Assert.Equal(0, calls.CountReached(now: 9));
+        Assert.Equal(1, calls.CountReached(now: 10));
+        Assert.Equal(0, calls.CountReached(now: 100));
+        Assert.Equal(1, calls.SlowCount);
+    }
+
+    [Fact]
+    public void Calls_released_out_of_order_leave_the_others_counted()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var first = calls.Admit(0, 0);
+        var second = calls.Admit(1, 0);
+        var third = calls.Admit(2, 0);
+
+        calls.Release(second); // before it was counted
+        Assert.Equal(2, calls.CountReached(now: 12));
+        calls.Release(first); // after
+        Assert.Equal(1, calls.SlowCount);
+        calls.Release(third);
+        Assert.Equal(0, calls.SlowCount);
+        Assert.Equal(0, calls.CountReached(now: 1000));
+    }
+
+    [Fact]
+    public void A_full_ring_tracks_no_more_calls_until_the_oldest_ends_and_keeps_their_order()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var sequences = Enumerable.Range(0, InFlightCalls.Capacity).Select(i => calls.Admit(start: i, probeGeneration: 0)).ToList();
+        Assert.DoesNotContain(-1, sequences);
+
+        Assert.Equal(-1, calls.Admit(start: 5000, probeGeneration: 0));
+        foreach (var sequence in sequences.Where(s => s % 3 == 0))
+        {
+            calls.Release(sequence);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 51).Count(i => i % 3 != 0), calls.CountReached(now: 60)); // started at 0..50
+        Assert.NotEqual(-1, calls.Admit(start: 5000, probeGeneration: 0)); // the oldest slot is free again
+        Assert.Equal(Enumerable.Range(51, InFlightCalls.Capacity - 51).Count(i => i % 3 != 0), calls.CountReached(now: 5009));
+        Assert.Equal(1, calls.CountReached(now: 5010));
+    }
+
+    [Fact]
+    public void Concurrent_admissions_get_distinct_slots_and_are_all_counted()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var sequences = new System.Collections.Concurrent.ConcurrentBag<long>();
+        Parallel.For(0, 500, i => sequences.Add(calls.Admit(start: 0, probeGeneration: 0)));
+
+        Assert.Equal(500, sequences.Distinct().Count());
+        Assert.Equal(500, calls.CountReached(now: 10));
+        foreach (var sequence in sequences)
+        {
+            calls.Release(sequence);
+        }
+
+        Assert.Equal(0, calls.SlowCount);
+    }
+
+    [Fact]
+    public void Forgotten_calls_count_for_nothing_until_they_end()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var counted = calls.Admit(0, 0);
+        var notYet = calls.Admit(5, 0);
+        calls.CountReached(now: 10);
+
+        calls.Forget();
+
+        Assert.Equal(0, calls.SlowCount);
+        Assert.Equal(0, calls.CountReached(now: 1000));
+        calls.Release(counted);
+        calls.Release(notYet);
+        Assert.Equal(0, calls.SlowCount);
+        calls.Admit(1000, 0);
+        Assert.Equal(1, calls.CountReached(now: 1010));
+    }
+
+    [Fact]
+    public void A_hung_probe_is_told_by_its_generation()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        calls.Admit(0, probeGeneration: 0);
+        calls.Admit(0, probeGeneration: 7);
+        Assert.Equal(0, calls.HungProbeGeneration);
+
+        calls.CountReached(now: 10);
+
+        Assert.Equal(7, calls.HungProbeGeneration);
+    }
+
+    [Fact]
+    public void Calls_admitted_after_a_forgotten_one_are_counted_while_it_still_runs()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var forgotten = calls.Admit(start: 0, probeGeneration: 0);
+        calls.Forget();
+        calls.Admit(start: 100, probeGeneration: 0);
+
+        Assert.Equal(1, calls.CountReached(now: 110));
+        calls.Release(forgotten);
+        Assert.Equal(1, calls.SlowCount);
+    }
+
+    [Fact]
+    public void Slots_freed_before_a_forget_are_reused_afterwards()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var running = calls.Admit(start: 0, probeGeneration: 0);
+        calls.Release(calls.Admit(start: 0, probeGeneration: 0)); // free, behind a running call
+        calls.Forget();
+        calls.Release(running);
+
+        var admitted = Enumerable.Range(0, InFlightCalls.Capacity).Select(_ => calls.Admit(start: 0, probeGeneration: 0)).ToList();
+
+        Assert.DoesNotContain(-1L, admitted); // the whole ring is free again
+    }
+}
