@@ -41,7 +41,10 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
         var registry = endpoints.ServiceProvider.GetService<SlowCallCircuitBreakerRegistry>()
             ?? throw new InvalidOperationException(
                 "MapSlowCallCircuitBreakers needs the breaker registry: call services.AddSlowCallCircuitBreakerRegistry() (or AddSlowCallResilienceHandler) first.");
-        var dashboard = new CircuitDashboard(registry, endpoints.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System);
+        var dashboard = new CircuitDashboard(
+            registry,
+            endpoints.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System,
+            endpoints.ServiceProvider.GetService<ICircuitBreakerFleetControl>());
         dashboard.Ratios.StartWith(endpoints.ServiceProvider.GetService<IHostApplicationLifetime>(), dashboard);
 
         // As metadata, the dashboard is found with the endpoints it serves (by tests, say), and kept alive with them.
@@ -82,9 +85,20 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
                 return KeyTooLong();
             }
 
-            var done = action == "isolate"
-                ? await dashboard.IsolateAsync(key).ConfigureAwait(false)
-                : await dashboard.CloseAsync(key).ConfigureAwait(false);
+            bool done;
+            try
+            {
+                done = action == "isolate"
+                    ? await dashboard.IsolateAsync(key).ConfigureAwait(false)
+                    : await dashboard.CloseAsync(key).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Only a fleet's failure lands here (Redis unreachable, say): the command held on this replica, the others
+                // did not hear it. The fleet logs its own outage; the operator gets a clear status to retry on.
+                return FleetUnreachable(action, exception);
+            }
+
             return done ? Results.NoContent() : UnknownKey(key);
         });
 
@@ -96,6 +110,12 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
             statusCode: StatusCodes.Status404NotFound,
             title: "Unknown circuit breaker",
             detail: $"No live breaker has the key '{(key.Length > 200 ? key[..200] + "…" : key)}'. Keys are pipeline/instance/strategy names, URL-encoded; GET the list for them.");
+
+    private static IResult FleetUnreachable(string action, Exception exception)
+        => Results.Problem(
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Fleet unreachable",
+            detail: $"The {action} held on this replica only: the fleet could not send it to the others ({exception.GetType().Name}: {exception.Message}). Try again once the fleet is connected.");
 
     private static IResult KeyTooLong()
         => Results.Problem(

@@ -27,6 +27,6 @@ internal sealed class RegisteredCircuitBreaker
 
     public SlowCallCircuitBreakerSnapshot? TakeSnapshot()
         => TryGetController(out var controller)
-            ? new(PipelineName, PipelineInstanceName, StrategyName, controller.CircuitState, controller.Metrics, controller.RetryAfter)
+            ? new(PipelineName, PipelineInstanceName, StrategyName, controller.CircuitState, controller.Metrics, controller.RetryAfter, controller.FleetMember?.Key)
             : null;
 }
