@@ -52,7 +52,10 @@ public sealed class SlowCallCircuitBreakerSnapshot
     /// <summary>Gets the time left until an open circuit lets a probe through; <see langword="null"/> unless <see cref="State"/> is <see cref="CircuitState.Open"/>.</summary>
     public TimeSpan? RetryAfter { get; }
 
-    /// <summary>Gets the breaker's key in its fleet, or <see langword="null"/> when it is in none; for the operator endpoints.</summary>
+    /// <summary>
+    /// Gets the breaker's key in the container's fleet, or <see langword="null"/> when it is in none (or in a fleet its
+    /// options named); for the operator endpoints, which steer it through the container's fleet control.
+    /// </summary>
     [JsonIgnore]
     internal string? FleetKey { get; }
 

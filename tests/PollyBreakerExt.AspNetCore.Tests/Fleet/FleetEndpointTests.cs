@@ -119,6 +119,27 @@ public sealed class FleetEndpointTests : IAsyncLifetime
         Assert.Empty(a.App.Errors());
     }
 
+    [Fact]
+    public async Task A_breaker_whose_options_name_a_fleet_of_its_own_shows_no_fleet_and_is_isolated_here_only()
+    {
+        var own = new TestBreaker("own") { Configure = options => options.Fleet = new OwnFleet() };
+        await using var a = await FleetApp.StartAsync(_server, "replica-a", Orders, own);
+        await using var b = await FleetApp.StartAsync(_server, "replica-b", Orders, own);
+        await Eventually.HoldsAsync(() => a.Fleet.IsConnected && b.Fleet.IsConnected, "both fleets connect");
+
+        var listed = (await ListAsync(a.App)).RootElement.EnumerateArray().ToList();
+        Assert.Equal(JsonValueKind.Object, listed[0].GetProperty("fleet").ValueKind);
+        Assert.Equal(JsonValueKind.Null, listed[1].GetProperty("fleet").ValueKind);
+        using (var isolated = await a.App.Client.SendAsync(Command($"circuits/{own.EncodedKey}/isolate")))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, isolated.StatusCode);
+        }
+
+        Assert.Equal(CircuitState.Isolated, a.App.StateOf(own));
+        Assert.Equal(CircuitState.Closed, a.App.StateOf(Orders));
+        Assert.Equal(CircuitState.Closed, b.App.StateOf(own));
+    }
+
     private static JsonElement Single(JsonDocument list) => Assert.Single(list.RootElement.EnumerateArray().ToList());
 
     private static async Task<JsonDocument> ListAsync(CircuitsApp app)
@@ -130,4 +151,26 @@ public sealed class FleetEndpointTests : IAsyncLifetime
 
     private static HttpRequestMessage Command(string path)
         => new(HttpMethod.Post, path) { Headers = { { "X-PollyBreakerExt", "1" } } };
+
+    /// <summary>A fleet a breaker's options name, which keeps it out of the container's Redis fleet.</summary>
+    private sealed class OwnFleet : ICircuitBreakerFleet
+    {
+        public void Join(CircuitBreakerFleetMember member)
+        {
+        }
+
+        public void Leave(CircuitBreakerFleetMember member)
+        {
+        }
+
+        public void OnTransition(CircuitBreakerFleetMember member, in CircuitStateChangedArguments args)
+        {
+        }
+
+        public bool TryBeginProbing(CircuitBreakerFleetMember member, out TimeSpan retryAfter)
+        {
+            retryAfter = TimeSpan.Zero;
+            return true;
+        }
+    }
 }
