@@ -19,7 +19,9 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
     /// <item><c>GET {pattern}/{key}/events</c>: the breaker's last 100 transitions, newest first.</item>
     /// <item><c>GET {pattern}/stream</c>: server-sent events, one per transition as it happens and a snapshot each second.</item>
     /// <item><c>POST {pattern}/{key}/isolate</c> and <c>POST {pattern}/{key}/close</c>: 204, 404 for an unknown key; 403
-    /// unless the request carries the header <c>X-PollyBreakerExt: 1</c> or a valid antiforgery token.</item>
+    /// unless the request carries the header <c>X-PollyBreakerExt: 1</c> or a valid antiforgery token. A breaker in the
+    /// container's fleet (<see cref="ICircuitBreakerFleetControl"/>) is isolated or closed on every replica; 503 when the
+    /// fleet could not send the command, which then held on this replica only.</item>
     /// <item><c>GET {pattern}/ui</c>: the dashboard, a self-contained page that works offline.</item>
     /// </list>
     /// </summary>

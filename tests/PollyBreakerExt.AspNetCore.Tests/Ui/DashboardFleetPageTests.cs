@@ -1,5 +1,4 @@
 using Microsoft.Playwright;
-using PollyBreakerExt.AspNetCore.Tests.Fleet;
 using static Microsoft.Playwright.Assertions;
 
 namespace PollyBreakerExt.AspNetCore.Tests.Ui;

@@ -1,4 +1,4 @@
-namespace PollyBreakerExt.AspNetCore.Tests.Fleet;
+namespace PollyBreakerExt.AspNetCore.Tests.Utils;
 
 /// <summary>One replica: a <see cref="CircuitsApp"/> whose breakers are in a Redis fleet over a connection of its own.</summary>
 internal sealed class FleetApp : IAsyncDisposable

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace PollyBreakerExt.AspNetCore.Tests.Fleet;
+namespace PollyBreakerExt.AspNetCore.Tests.Endpoints;
 
 /// <summary>
 /// DESIGN W1, W3: with a Redis fleet registered, the endpoints show each breaker's replica and connection, and isolate and
