@@ -19,7 +19,9 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
     /// <item><c>GET {pattern}/{key}/events</c>: the breaker's last 100 transitions, newest first.</item>
     /// <item><c>GET {pattern}/stream</c>: server-sent events, one per transition as it happens and a snapshot each second.</item>
     /// <item><c>POST {pattern}/{key}/isolate</c> and <c>POST {pattern}/{key}/close</c>: 204, 404 for an unknown key; 403
-    /// unless the request carries the header <c>X-PollyBreakerExt: 1</c> or a valid antiforgery token.</item>
+    /// unless the request carries the header <c>X-PollyBreakerExt: 1</c> or a valid antiforgery token. A breaker in the
+    /// container's fleet (<see cref="ICircuitBreakerFleetControl"/>) is isolated or closed on every replica; 503 when the
+    /// fleet could not send the command, which then held on this replica only.</item>
     /// <item><c>GET {pattern}/ui</c>: the dashboard, a self-contained page that works offline.</item>
     /// </list>
     /// </summary>
@@ -41,7 +43,10 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
         var registry = endpoints.ServiceProvider.GetService<SlowCallCircuitBreakerRegistry>()
             ?? throw new InvalidOperationException(
                 "MapSlowCallCircuitBreakers needs the breaker registry: call services.AddSlowCallCircuitBreakerRegistry() (or AddSlowCallResilienceHandler) first.");
-        var dashboard = new CircuitDashboard(registry, endpoints.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System);
+        var dashboard = new CircuitDashboard(
+            registry,
+            endpoints.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System,
+            endpoints.ServiceProvider.GetService<ICircuitBreakerFleetControl>());
         dashboard.Ratios.StartWith(endpoints.ServiceProvider.GetService<IHostApplicationLifetime>(), dashboard);
 
         // As metadata, the dashboard is found with the endpoints it serves (by tests, say), and kept alive with them.
@@ -82,9 +87,20 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
                 return KeyTooLong();
             }
 
-            var done = action == "isolate"
-                ? await dashboard.IsolateAsync(key).ConfigureAwait(false)
-                : await dashboard.CloseAsync(key).ConfigureAwait(false);
+            bool done;
+            try
+            {
+                done = action == "isolate"
+                    ? await dashboard.IsolateAsync(key).ConfigureAwait(false)
+                    : await dashboard.CloseAsync(key).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Only a fleet's failure lands here (Redis unreachable, say): the command held on this replica, the others
+                // did not hear it. The fleet logs its own outage; the operator gets a clear status to retry on.
+                return FleetUnreachable(action, exception);
+            }
+
             return done ? Results.NoContent() : UnknownKey(key);
         });
 
@@ -96,6 +112,12 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
             statusCode: StatusCodes.Status404NotFound,
             title: "Unknown circuit breaker",
             detail: $"No live breaker has the key '{(key.Length > 200 ? key[..200] + "…" : key)}'. Keys are pipeline/instance/strategy names, URL-encoded; GET the list for them.");
+
+    private static IResult FleetUnreachable(string action, Exception exception)
+        => Results.Problem(
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Fleet unreachable",
+            detail: $"The {action} held on this replica only: the fleet could not send it to the others ({exception.GetType().Name}: {exception.Message}). Try again once the fleet is connected.");
 
     private static IResult KeyTooLong()
         => Results.Problem(

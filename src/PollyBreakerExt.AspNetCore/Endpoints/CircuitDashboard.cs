@@ -6,11 +6,13 @@ namespace PollyBreakerExt;
 internal sealed class CircuitDashboard
 {
     private readonly SlowCallCircuitBreakerRegistry _registry;
+    private readonly ICircuitBreakerFleetControl? _fleet;
 
-    public CircuitDashboard(SlowCallCircuitBreakerRegistry registry, TimeProvider timeProvider)
+    public CircuitDashboard(SlowCallCircuitBreakerRegistry registry, TimeProvider timeProvider, ICircuitBreakerFleetControl? fleet = null)
     {
         _registry = registry;
         TimeProvider = timeProvider;
+        _fleet = fleet;
     }
 
     public TimeProvider TimeProvider { get; }
@@ -38,7 +40,7 @@ internal sealed class CircuitDashboard
                 snapshot.RetryAfter is { } retryAfter ? (long)Math.Ceiling(retryAfter.TotalMilliseconds) : null,
                 CircuitMetricsJson.From(snapshot.Metrics),
                 History.RejectedCalls(snapshot.PipelineName, snapshot.PipelineInstanceName, snapshot.StrategyName),
-                FleetOf(key)));
+                FleetOf(snapshot)));
         }
 
         return breakers;
@@ -50,40 +52,43 @@ internal sealed class CircuitDashboard
             ? Array.ConvertAll(ring.NewestFirst(), transition => CircuitTransitionJson.Of(null, transition))
             : null;
 
-    /// <summary>Isolates the breaker; <see langword="false"/> when no live breaker has the key.</summary>
-    public async Task<bool> IsolateAsync(string key)
-    {
-        if (Find(key) is not { PipelineName: { } pipelineName } breaker)
-        {
-            return false;
-        }
-
-        // The operator meant it: a client that hangs up does not cancel the isolation halfway.
-        await _registry.IsolateAsync(pipelineName, breaker.PipelineInstanceName, breaker.StrategyName, CancellationToken.None).ConfigureAwait(false);
-        return true;
-    }
-
-    /// <summary>Closes the breaker; <see langword="false"/> when no live breaker has the key.</summary>
-    public async Task<bool> CloseAsync(string key)
-    {
-        if (Find(key) is not { PipelineName: { } pipelineName } breaker)
-        {
-            return false;
-        }
-
-        await _registry.CloseAsync(pipelineName, breaker.PipelineInstanceName, breaker.StrategyName, CancellationToken.None).ConfigureAwait(false);
-        return true;
-    }
-
     /// <summary>
-    /// The fleet seam (W1): returns null until a fleet is registered. The fleet's engineer looks up the registered fleet
-    /// here (replica id, connected), and makes <see cref="IsolateAsync"/> and <see cref="CloseAsync"/> act fleet-wide.
+    /// Isolates the breaker: on every replica when it is in the fleet (W1), else here; <see langword="false"/> when no
+    /// live breaker has the key.
     /// </summary>
-    private static CircuitFleetJson? FleetOf(string key)
+    /// <exception cref="Exception">The fleet failed to send the isolation: it may hold on this replica only.</exception>
+    public Task<bool> IsolateAsync(string key) => CommandAsync(key, isolate: true);
+
+    /// <summary>Closes the breaker: on every replica when it is in the fleet, else here; <see langword="false"/> when no live breaker has the key.</summary>
+    /// <exception cref="Exception">The fleet failed to send the close: it may hold on this replica only.</exception>
+    public Task<bool> CloseAsync(string key) => CommandAsync(key, isolate: false);
+
+    private async Task<bool> CommandAsync(string key, bool isolate)
     {
-        _ = key;
-        return null;
+        if (Find(key) is not { PipelineName: { } pipelineName } breaker)
+        {
+            return false;
+        }
+
+        // The operator meant it: a client that hangs up does not cancel the command halfway.
+        var token = CancellationToken.None;
+        if (_fleet is not null && breaker.FleetKey is { } fleetKey)
+        {
+            await (isolate ? _fleet.IsolateAsync(fleetKey, token) : _fleet.CloseAsync(fleetKey, token)).ConfigureAwait(false);
+        }
+        else
+        {
+            await (isolate
+                ? _registry.IsolateAsync(pipelineName, breaker.PipelineInstanceName, breaker.StrategyName, token)
+                : _registry.CloseAsync(pipelineName, breaker.PipelineInstanceName, breaker.StrategyName, token)).ConfigureAwait(false);
+        }
+
+        return true;
     }
+
+    /// <summary>The breaker's fleet (W1): this replica's id and connection, or null when the breaker is in no fleet.</summary>
+    private CircuitFleetJson? FleetOf(SlowCallCircuitBreakerSnapshot snapshot)
+        => _fleet is not null && snapshot.FleetKey is not null ? new CircuitFleetJson(_fleet.ReplicaId, _fleet.IsConnected) : null;
 
     private SlowCallCircuitBreakerSnapshot? Find(string key)
         => _registry.GetBreakers().FirstOrDefault(breaker => string.Equals(CircuitBreakerKey.Of(breaker), key, StringComparison.Ordinal));

@@ -76,6 +76,17 @@
     $('.isolate').setAttribute('aria-label', 'Isolate ' + key); // a screen reader says which breaker
     $('.close').setAttribute('aria-label', 'Close ' + key);
 
+    const showFleet = fleet => {
+      $('.fleet').hidden = $('.fleet-note').hidden = !fleet;
+      el.dataset.fleet = String(!!fleet);
+      const scope = fleet ? ' on every replica' : '';
+      $('.isolate').setAttribute('aria-label', 'Isolate ' + key + scope);
+      $('.close').setAttribute('aria-label', 'Close ' + key + scope);
+      if (!fleet) return;
+      $('.replica').textContent = fleet.replicaId;
+      $('.link').textContent = fleet.connected ? 'connected' : 'disconnected';
+      $('.link').dataset.connected = String(fleet.connected);
+    };
     const showState = () => {
       el.dataset.state = breaker.state;
       $('.state').textContent = breaker.state;
@@ -109,6 +120,7 @@
           lastRejected = { t: now, count: next.rejectedCalls };
         }
         breaker = next;
+        showFleet(next.fleet);
         if (!points.length || points[points.length - 1].t < now) {
           points.push({ t: now, failureRatio: next.metrics.failureRatio, slowCallRatio: next.metrics.slowCallRatio });
         }

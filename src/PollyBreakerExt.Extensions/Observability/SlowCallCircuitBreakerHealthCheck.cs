@@ -16,12 +16,12 @@ internal sealed class SlowCallCircuitBreakerHealthCheck : IHealthCheck
 {
     private readonly SlowCallCircuitBreakerRegistry _registry;
     private readonly HashSet<string> _criticalPipelines;
-    private readonly ICircuitBreakerFleetStatus[] _fleets;
+    private readonly ICircuitBreakerFleetControl[] _fleets;
 
     public SlowCallCircuitBreakerHealthCheck(
         SlowCallCircuitBreakerRegistry registry,
         IEnumerable<string> criticalPipelines,
-        IEnumerable<ICircuitBreakerFleetStatus>? fleets = null)
+        IEnumerable<ICircuitBreakerFleetControl>? fleets = null)
     {
         _registry = registry;
         _criticalPipelines = new(criticalPipelines, StringComparer.Ordinal);

@@ -47,7 +47,7 @@ public static class SlowCallCircuitBreakerHealthChecksBuilderExtensions
             serviceProvider => new SlowCallCircuitBreakerHealthCheck(
                 serviceProvider.GetRequiredService<SlowCallCircuitBreakerRegistry>(),
                 critical,
-                serviceProvider.GetServices<ICircuitBreakerFleetStatus>()),
+                serviceProvider.GetServices<ICircuitBreakerFleetControl>()),
             failureStatus,
             tags));
     }

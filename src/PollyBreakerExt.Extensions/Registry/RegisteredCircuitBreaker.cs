@@ -21,12 +21,18 @@ internal sealed class RegisteredCircuitBreaker
 
     public string StrategyName { get; }
 
+    /// <summary>
+    /// Gets or sets its key in the container's fleet once it joined it; null while it is in none, or in a fleet of its own
+    /// options (which the container's fleet control does not steer).
+    /// </summary>
+    public string? FleetKey { get; set; }
+
     /// <summary>Gets the breaker unless it was collected or its pipeline disposed it (a reload or the container's disposal).</summary>
     public bool TryGetController(out SlowCallCircuitBreakerHandle controller)
         => _controller.TryGetTarget(out controller!) && !controller.IsDisposed;
 
     public SlowCallCircuitBreakerSnapshot? TakeSnapshot()
         => TryGetController(out var controller)
-            ? new(PipelineName, PipelineInstanceName, StrategyName, controller.CircuitState, controller.Metrics, controller.RetryAfter)
+            ? new(PipelineName, PipelineInstanceName, StrategyName, controller.CircuitState, controller.Metrics, controller.RetryAfter, FleetKey)
             : null;
 }

@@ -178,9 +178,9 @@ public sealed class SlowCallCircuitBreakerRegistry
         controller.StateChanged += args => StateChanged?.Invoke(breaker, args);
 
         // The breaker joins the container's fleet under its registry key (DESIGN W1); one built with its own fleet keeps it.
-        if (_fleet is not null)
+        if (_fleet is not null && controller.JoinFleet(_fleet, FleetKey(breaker)))
         {
-            controller.JoinFleet(_fleet, FleetKey(breaker));
+            breaker.FleetKey = controller.FleetMember?.Key;
         }
 
         if (isolate)

@@ -14,7 +14,8 @@ public sealed class SlowCallCircuitBreakerSnapshot
         string strategyName,
         CircuitState state,
         CircuitMetrics metrics,
-        TimeSpan? retryAfter)
+        TimeSpan? retryAfter,
+        string? fleetKey = null)
     {
         PipelineName = pipelineName;
         PipelineInstanceName = pipelineInstanceName;
@@ -22,6 +23,7 @@ public sealed class SlowCallCircuitBreakerSnapshot
         State = state;
         Metrics = metrics;
         RetryAfter = retryAfter;
+        FleetKey = fleetKey;
     }
 
     /// <summary>
@@ -49,6 +51,13 @@ public sealed class SlowCallCircuitBreakerSnapshot
 
     /// <summary>Gets the time left until an open circuit lets a probe through; <see langword="null"/> unless <see cref="State"/> is <see cref="CircuitState.Open"/>.</summary>
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>
+    /// Gets the breaker's key in the container's fleet, or <see langword="null"/> when it is in none (or in a fleet its
+    /// options named); for the operator endpoints, which steer it through the container's fleet control.
+    /// </summary>
+    [JsonIgnore]
+    internal string? FleetKey { get; }
 
     /// <inheritdoc/>
     public override string ToString()

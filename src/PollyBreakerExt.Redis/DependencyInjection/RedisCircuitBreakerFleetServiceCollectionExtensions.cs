@@ -108,7 +108,7 @@ public static class RedisCircuitBreakerFleetServiceCollectionExtensions
             serviceProvider.GetService<ILoggerFactory>(),
             serviceProvider.GetService<TimeProvider>()));
         services.AddSingleton<ICircuitBreakerFleet>(static serviceProvider => serviceProvider.GetRequiredService<RedisCircuitBreakerFleet>());
-        services.AddSingleton<ICircuitBreakerFleetStatus>(static serviceProvider => new RedisCircuitBreakerFleetStatus(serviceProvider.GetRequiredService<RedisCircuitBreakerFleet>()));
+        services.AddSingleton<ICircuitBreakerFleetControl>(static serviceProvider => new RedisCircuitBreakerFleetControl(serviceProvider.GetRequiredService<RedisCircuitBreakerFleet>()));
         services.AddSlowCallCircuitBreakerRegistry();
         return services;
     }

@@ -31,6 +31,7 @@ public sealed class DashboardPageTests(ChromiumFixture chromium, ITestOutputHelp
         {
             await Expect(tab.Card(breaker).Locator(".name")).ToHaveTextAsync(breaker.Key);
             await Expect(tab.Card(breaker).Locator(".state")).ToHaveTextAsync("Closed");
+            await Expect(tab.Card(breaker).Locator(".fleet")).ToBeHiddenAsync(); // in no fleet
             await Expect(tab.Page.GetByRole(AriaRole.Button, new() { Name = "Isolate " + breaker.Key, Exact = true })).ToBeVisibleAsync();
         }
 

@@ -96,6 +96,23 @@ public sealed class FleetRegistrationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_registered_fleet_control_names_the_replica_and_isolates_and_closes_fleet_wide()
+    {
+        await using var replicaA = Container(services => services.AddResiliencePipeline("orders", builder => builder.AddSlowCallCircuitBreaker(TrippingOptions("orders-breaker"))));
+        await using var replicaB = Container(services => services.AddResiliencePipeline("orders", builder => builder.AddSlowCallCircuitBreaker(TrippingOptions("orders-breaker"))));
+        replicaB.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
+        var control = replicaA.GetRequiredService<ICircuitBreakerFleetControl>();
+        var registryB = replicaB.GetRequiredService<SlowCallCircuitBreakerRegistry>();
+        await Eventually.HoldsAsync(() => control.IsConnected && replicaB.GetRequiredService<ICircuitBreakerFleetControl>().IsConnected, "both fleets connect");
+
+        Assert.Equal(replicaA.GetRequiredService<RedisCircuitBreakerFleet>().ReplicaId, control.ReplicaId);
+        await control.IsolateAsync("orders/orders-breaker");
+        await Eventually.HoldsAsync(() => Assert.Single(registryB.GetBreakers()).State == CircuitState.Isolated, "replica B's breaker isolates");
+        await control.CloseAsync("orders/orders-breaker");
+        await Eventually.HoldsAsync(() => Assert.Single(registryB.GetBreakers()).State == CircuitState.Closed, "replica B's breaker closes");
+    }
+
+    [Fact]
     public async Task A_slow_call_resilience_handler_joins_the_fleet_under_its_pipeline_and_strategy_names()
     {
         var closed = ClosedPort();

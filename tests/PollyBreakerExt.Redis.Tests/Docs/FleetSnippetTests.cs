@@ -22,7 +22,7 @@ public sealed class FleetSnippetTests : IAsyncLifetime
         var fleet = provider.GetRequiredService<RedisCircuitBreakerFleet>();
 
         await Eventually.HoldsAsync(() => fleet.IsConnected, "the fleet connects");
-        Assert.Single(provider.GetServices<ICircuitBreakerFleetStatus>());
+        Assert.Single(provider.GetServices<ICircuitBreakerFleetControl>());
     }
 
     [Fact]
