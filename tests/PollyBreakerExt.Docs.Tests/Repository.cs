@@ -15,9 +15,13 @@ internal static class Repository
         }
     }
 
-    /// <summary>Every .cs file under tests/, build output excluded.</summary>
-    public static IEnumerable<string> TestSourceFiles() =>
-        Directory.EnumerateFiles(Path.Combine(Root, "tests"), "*.cs", SearchOption.AllDirectories)
+    /// <summary>
+    /// Every .cs file under tests/, and the demo's (compiled by its tests, and shown by docs/demo.md as it runs), build
+    /// output excluded.
+    /// </summary>
+    public static IEnumerable<string> SnippetSourceFiles() =>
+        new[] { "tests", "src/PollyBreakerExt.Demo" }
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(Root, folder), "*.cs", SearchOption.AllDirectories))
             .Where(file => !Relative(file).Split('/').Any(part => part is "bin" or "obj"))
             .Order(StringComparer.Ordinal);
 

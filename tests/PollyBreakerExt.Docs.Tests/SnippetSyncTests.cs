@@ -2,7 +2,7 @@ namespace PollyBreakerExt.Docs.Tests;
 
 /// <summary>
 /// Every C# block of README.md and docs/ is code a test project compiles: the block is marked <c>&lt;!-- snippet: NAME --&gt;</c>
-/// and equals the region <c>// snippet: NAME</c> ... <c>// end snippet</c> of a .cs file under tests/.
+/// and equals the region <c>// snippet: NAME</c> ... <c>// end snippet</c> of a .cs file under tests/ (or the demo's sources).
 /// </summary>
 public class SnippetSyncTests
 {
@@ -10,7 +10,7 @@ public class SnippetSyncTests
         .SelectMany(file => Snippets.ReadBlocks(Repository.Relative(file), File.ReadAllText(file)))
         .ToList();
 
-    private static readonly IReadOnlyList<CodeRegion> Regions = Repository.TestSourceFiles()
+    private static readonly IReadOnlyList<CodeRegion> Regions = Repository.SnippetSourceFiles()
         .SelectMany(file => Snippets.ReadRegions(Repository.Relative(file), File.ReadAllText(file)))
         .ToList();
 
@@ -32,7 +32,7 @@ public class SnippetSyncTests
         {
             if (!regions.TryGetValue(block.Name!, out var region))
             {
-                problems.Add($"{block.File}:{block.Line}: the csharp block '{block.Name}' has no '// snippet: {block.Name}' region in any .cs file under tests/.");
+                problems.Add($"{block.File}:{block.Line}: the csharp block '{block.Name}' has no '// snippet: {block.Name}' region in any .cs file under tests/ (or the demo).");
                 continue;
             }
 

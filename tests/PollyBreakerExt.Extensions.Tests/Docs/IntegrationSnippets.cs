@@ -7,7 +7,7 @@ using Polly.Retry;
 namespace PollyBreakerExt.Extensions.Tests.Docs;
 
 /// <summary>
-/// The snippets of README.md's "Use it in a .NET service" section, one method per subsection, so that the documentation keeps compiling.
+/// The snippets of docs/integration.md, one method per section, so that the documentation keeps compiling.
 /// </summary>
 /// <remarks>Compiled, not run: they name hosts that do not exist here; the behaviour they show is tested elsewhere.</remarks>
 internal static class IntegrationSnippets

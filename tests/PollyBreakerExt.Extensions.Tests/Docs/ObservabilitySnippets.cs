@@ -6,7 +6,7 @@ using OpenTelemetry.Metrics;
 namespace PollyBreakerExt.Extensions.Tests.Docs;
 
 /// <summary>
-/// The snippets of README.md's "Observability" section, so that the documentation keeps compiling; the health ones also run in
+/// The snippets of docs/observability.md, so that the documentation keeps compiling; the health ones also run in
 /// <c>SlowCallCircuitBreakerHealthCheckTests</c>.
 /// </summary>
 internal static class ObservabilitySnippets
