@@ -28,4 +28,7 @@ public enum CircuitTransitionReason
 
     /// <summary>The circuit was isolated or closed through <see cref="SlowCallCircuitBreakerManualControl"/>.</summary>
     Manual,
+
+    /// <summary>The breaker's fleet moved it: another replica tripped, or the fleet's probes succeeded.</summary>
+    Fleet,
 }

@@ -10,7 +10,7 @@ namespace PollyBreakerExt;
 public sealed class SlowCallCircuitBreakerManualControl
 {
     private readonly Lock _lock = new();
-    private readonly List<ICircuitController> _controllers = [];
+    private readonly List<SlowCallCircuitBreakerHandle> _controllers = [];
     private bool _isolated;
 
     /// <summary>
@@ -33,7 +33,7 @@ public sealed class SlowCallCircuitBreakerManualControl
     /// <returns>A task that completes once every breaker is isolated and its callbacks have run.</returns>
     public Task IsolateAsync(CancellationToken cancellationToken = default)
     {
-        ICircuitController[] controllers;
+        SlowCallCircuitBreakerHandle[] controllers;
         lock (_lock)
         {
             _isolated = true;
@@ -50,7 +50,7 @@ public sealed class SlowCallCircuitBreakerManualControl
     /// <returns>A task that completes once every breaker is closed and its callbacks have run.</returns>
     public Task CloseAsync(CancellationToken cancellationToken = default)
     {
-        ICircuitController[] controllers;
+        SlowCallCircuitBreakerHandle[] controllers;
         lock (_lock)
         {
             _isolated = false;
@@ -61,7 +61,7 @@ public sealed class SlowCallCircuitBreakerManualControl
     }
 
     /// <summary>Adds a breaker; returns whether it must start isolated.</summary>
-    internal bool Attach(ICircuitController controller)
+    internal bool Attach(SlowCallCircuitBreakerHandle controller)
     {
         lock (_lock)
         {
@@ -70,7 +70,7 @@ public sealed class SlowCallCircuitBreakerManualControl
         }
     }
 
-    internal void Detach(ICircuitController controller)
+    internal void Detach(SlowCallCircuitBreakerHandle controller)
     {
         lock (_lock)
         {

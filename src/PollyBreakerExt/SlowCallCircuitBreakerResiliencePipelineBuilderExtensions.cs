@@ -66,7 +66,7 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
         context.Telemetry.Report(
             new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnSlowCallCircuitBreakerCreated),
             resilienceContext,
-            new CircuitBreakerCreatedArguments(controller));
+            new OnSlowCallCircuitBreakerCreatedArguments(controller));
         ResilienceContextPool.Shared.Return(resilienceContext);
 
         return controller;

@@ -11,7 +11,7 @@ namespace PollyBreakerExt;
 /// </remarks>
 public sealed class SlowCallCircuitBreakerStateProvider
 {
-    private ICircuitController? _controller;
+    private SlowCallCircuitBreakerHandle? _controller;
 
     /// <summary>
     /// Initializes a new instance of the <see cref="SlowCallCircuitBreakerStateProvider"/> class.
@@ -26,12 +26,12 @@ public sealed class SlowCallCircuitBreakerStateProvider
     /// <summary>Gets what the breaker's sliding window holds now.</summary>
     public CircuitMetrics Metrics => Volatile.Read(ref _controller)?.Metrics ?? default;
 
-    internal void Attach(ICircuitController controller)
+    internal void Attach(SlowCallCircuitBreakerHandle controller)
     {
         if (Interlocked.CompareExchange(ref _controller, controller, null) is { } attached && !attached.IsDisposed)
         {
             throw new InvalidOperationException(
-                $"This {nameof(SlowCallCircuitBreakerStateProvider)} already serves the circuit breaker '{attached.BreakerName}'; give each breaker its own.");
+                $"This {nameof(SlowCallCircuitBreakerStateProvider)} already serves the circuit breaker '{attached.Name}'; give each breaker its own.");
         }
 
         // A provider whose breaker was disposed (its pipeline reloaded) moves to the new one.

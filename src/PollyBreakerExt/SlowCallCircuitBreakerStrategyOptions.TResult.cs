@@ -125,6 +125,13 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
     /// <summary>Gets or sets a provider that reads this breaker's state and metrics. A provider serves one breaker.</summary>
     public SlowCallCircuitBreakerStateProvider? StateProvider { get; set; }
 
+    /// <summary>
+    /// Gets or sets the fleet this breaker shares its transitions with, across replicas; <see langword="null"/> (the
+    /// default) keeps it alone. The breaker joins under its <see cref="ResilienceStrategyOptions.Name"/>.
+    /// </summary>
+    /// <remarks>In a container, a registered fleet also takes in breakers built without this option, under their registry key.</remarks>
+    public ICircuitBreakerFleet? Fleet { get; set; }
+
     /// <inheritdoc/>
     [SuppressMessage("Design", "CA1033:Interface methods should be callable by child types", Justification = "Validation is run by Polly's builder.")]
     IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)

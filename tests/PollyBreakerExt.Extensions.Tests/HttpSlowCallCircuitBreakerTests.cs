@@ -42,12 +42,46 @@ public sealed class HttpSlowCallCircuitBreakerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Treats_connection_failures_and_Polly_timeouts_as_failures_and_other_exceptions_as_successes()
+    public async Task Treats_connection_failures_and_timeouts_as_failures_and_other_exceptions_as_successes()
     {
         Assert.True(await ShouldHandle(Outcome.FromException<HttpResponseMessage>(new HttpRequestException("refused"))));
         Assert.True(await ShouldHandle(Outcome.FromException<HttpResponseMessage>(new TimeoutRejectedException())));
+        Assert.True(await ShouldHandle(Outcome.FromException<HttpResponseMessage>(new TaskCanceledException("HttpClient.Timeout", new TimeoutException()))));
         Assert.False(await ShouldHandle(Outcome.FromException<HttpResponseMessage>(new InvalidOperationException())));
-        Assert.False(await ShouldHandle(Outcome.FromException<HttpResponseMessage>(new OperationCanceledException())));
+    }
+
+    [Fact]
+    public async Task An_HttpClient_timeout_inside_the_pipeline_is_a_failure_that_opens_the_breaker()
+    {
+        _server.HoldRequests();
+        var state = new SlowCallCircuitBreakerStateProvider();
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddSlowCallCircuitBreaker(new HttpSlowCallCircuitBreakerStrategyOptions { FailureThreshold = 2, SlowCallDurationThreshold = null, StateProvider = state })
+            .Build();
+        using var http = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromMilliseconds(200) }; // HttpClient's own real-time timer
+
+        for (var i = 0; i < 2; i++)
+        {
+            await Assert.ThrowsAsync<TaskCanceledException>(async () => await pipeline.ExecuteAsync(async token => await http.GetAsync(new Uri("/", UriKind.Relative), token)));
+        }
+
+        Assert.Equal(CircuitState.Open, state.CircuitState);
+        Assert.Equal(2, state.Metrics.Failures);
+    }
+
+    [Fact]
+    public async Task An_HttpClient_timeout_around_the_handler_is_the_callers_cancellation_and_is_ignored()
+    {
+        // HttpClient.Timeout cancels the token it hands its handlers: to the breaker inside, the client gave up.
+        _server.HoldRequests();
+        await using var services = BuildServices(_server.BaseAddress, new() { FailureThreshold = 1, SlowCallDurationThreshold = null });
+        var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(Client);
+        client.Timeout = TimeSpan.FromMilliseconds(200);
+
+        await Assert.ThrowsAsync<TaskCanceledException>(() => client.GetAsync("/"));
+
+        Assert.Equal(CircuitState.Closed, services.Breaker(PipelineName).State);
+        Assert.Equal(0, services.Breaker(PipelineName).Metrics.Calls);
     }
 
     [Fact]

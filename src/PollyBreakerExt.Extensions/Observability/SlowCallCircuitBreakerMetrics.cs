@@ -142,7 +142,7 @@ internal sealed class SlowCallCircuitBreakerMetrics
         }
     }
 
-    private void OnCallRejected(ResilienceTelemetrySource source, CircuitRejectedArguments rejected)
+    private void OnCallRejected(ResilienceTelemetrySource source, OnCircuitRejectedArguments rejected)
     {
         var tags = Tags(source.PipelineName, source.PipelineInstanceName, source.StrategyName ?? rejected.BreakerName);
         tags.Add(StateTag, TagValue(rejected.State));

@@ -85,6 +85,7 @@ internal static class SlowCallCircuitBreakerTelemetryNames
         CircuitTransitionReason.BreakDurationElapsed => "break_duration_elapsed",
         CircuitTransitionReason.HalfOpenSucceeded => "half_open_succeeded",
         CircuitTransitionReason.Manual => "manual",
+        CircuitTransitionReason.Fleet => "fleet",
         _ => "unknown",
     };
 }

@@ -4,7 +4,7 @@ using Polly.CircuitBreaker;
 namespace PollyBreakerExt;
 
 /// <summary>
-/// Logs every transition of every breaker of the registry once, as a structured log with an <see cref="EventId"/>.
+/// Logs every transition of every breaker of the registry once, as a structured log with EventId 1 <c>CircuitStateChanged</c>.
 /// </summary>
 /// <remarks>
 /// Open is a warning (calls are failing or slow, and are now rejected), and so is isolated (an operator stopped all
@@ -27,25 +27,10 @@ internal sealed partial class SlowCallCircuitBreakerTransitionLog
         registry.StateChanged += OnStateChanged;
     }
 
-    [LoggerMessage(EventId = 1, EventName = "CircuitOpened", Level = LogLevel.Warning, Message = Template)]
-    private static partial void LogOpened(
-        ILogger logger, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState,
-        CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
-
-    [LoggerMessage(EventId = 2, EventName = "CircuitHalfOpened", Level = LogLevel.Information, Message = Template)]
-    private static partial void LogHalfOpened(
-        ILogger logger, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState,
-        CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
-
-    [LoggerMessage(EventId = 3, EventName = "CircuitClosed", Level = LogLevel.Information, Message = Template)]
-    private static partial void LogClosed(
-        ILogger logger, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState,
-        CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
-
-    [LoggerMessage(EventId = 4, EventName = "CircuitIsolated", Level = LogLevel.Warning, Message = Template)]
-    private static partial void LogIsolated(
-        ILogger logger, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState,
-        CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
+    [LoggerMessage(EventId = 1, EventName = "CircuitStateChanged", Message = Template)]
+    private static partial void LogTransition(
+        ILogger logger, LogLevel level, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState,
+        CircuitState newState, CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
 
     private void OnStateChanged(RegisteredCircuitBreaker breaker, CircuitStateChangedArguments args)
     {
@@ -56,24 +41,7 @@ internal sealed partial class SlowCallCircuitBreakerTransitionLog
         }
 
         var metrics = breaker.TryGetController(out var controller) ? controller.Metrics : default;
-        switch (args.NewState)
-        {
-            case CircuitState.Open:
-                LogOpened(_logger, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
-                    args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
-                break;
-            case CircuitState.HalfOpen:
-                LogHalfOpened(_logger, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
-                    args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
-                break;
-            case CircuitState.Closed:
-                LogClosed(_logger, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
-                    args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
-                break;
-            default:
-                LogIsolated(_logger, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
-                    args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
-                break;
-        }
+        LogTransition(_logger, level, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
+            args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
     }
 }

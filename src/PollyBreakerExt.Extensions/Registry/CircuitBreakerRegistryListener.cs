@@ -19,11 +19,11 @@ internal sealed class CircuitBreakerRegistryListener : TelemetryListener
 
     public override void Write<TResult, TArgs>(in TelemetryEventArguments<TResult, TArgs> args)
     {
-        if (typeof(TArgs) == typeof(CircuitBreakerCreatedArguments) && args.Arguments is CircuitBreakerCreatedArguments created)
+        if (typeof(TArgs) == typeof(OnSlowCallCircuitBreakerCreatedArguments) && args.Arguments is OnSlowCallCircuitBreakerCreatedArguments created)
         {
-            _registry.Register(args.Source, created.Controller);
+            _registry.Register(args.Source, created.Breaker);
         }
-        else if (typeof(TArgs) == typeof(CircuitRejectedArguments) && args.Arguments is CircuitRejectedArguments rejected)
+        else if (typeof(TArgs) == typeof(OnCircuitRejectedArguments) && args.Arguments is OnCircuitRejectedArguments rejected)
         {
             _registry.OnCallRejected(args.Source, rejected);
         }

@@ -5,9 +5,9 @@ namespace PollyBreakerExt;
 /// </summary>
 internal sealed class RegisteredCircuitBreaker
 {
-    private readonly WeakReference<ICircuitController> _controller;
+    private readonly WeakReference<SlowCallCircuitBreakerHandle> _controller;
 
-    public RegisteredCircuitBreaker(string? pipelineName, string? pipelineInstanceName, string strategyName, ICircuitController controller)
+    public RegisteredCircuitBreaker(string? pipelineName, string? pipelineInstanceName, string strategyName, SlowCallCircuitBreakerHandle controller)
     {
         PipelineName = pipelineName;
         PipelineInstanceName = pipelineInstanceName;
@@ -22,7 +22,7 @@ internal sealed class RegisteredCircuitBreaker
     public string StrategyName { get; }
 
     /// <summary>Gets the breaker unless it was collected or its pipeline disposed it (a reload or the container's disposal).</summary>
-    public bool TryGetController(out ICircuitController controller)
+    public bool TryGetController(out SlowCallCircuitBreakerHandle controller)
         => _controller.TryGetTarget(out controller!) && !controller.IsDisposed;
 
     public SlowCallCircuitBreakerSnapshot? TakeSnapshot()

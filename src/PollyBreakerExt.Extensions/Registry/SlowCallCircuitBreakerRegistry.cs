@@ -44,7 +44,7 @@ public sealed class SlowCallCircuitBreakerRegistry
     /// Raised for every call a registered breaker rejects, with the names Polly attached to its <c>OnCircuitRejected</c>
     /// event; for the extensions' metrics. Runs on the rejected caller's thread: it must be quick and must not throw.
     /// </summary>
-    internal event Action<ResilienceTelemetrySource, CircuitRejectedArguments>? CallRejected;
+    internal event Action<ResilienceTelemetrySource, OnCircuitRejectedArguments>? CallRejected;
 
     /// <summary>Gets the listener to add to Polly's <see cref="TelemetryOptions.TelemetryListeners"/>.</summary>
     internal TelemetryListener Listener { get; }
@@ -112,9 +112,7 @@ public sealed class SlowCallCircuitBreakerRegistry
             }
         }
 
-        var targets = Select(selector);
-        await Task.WhenAll(targets.Select(controller => controller.IsolateAsync(cancellationToken))).ConfigureAwait(false);
-        return targets.Count;
+        return await ApplyAsync(selector, static (breaker, token) => breaker.IsolateAsync(token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -144,18 +142,16 @@ public sealed class SlowCallCircuitBreakerRegistry
             _isolations.RemoveAll(selector.Covers);
         }
 
-        var targets = Select(selector);
-        await Task.WhenAll(targets.Select(controller => controller.CloseAsync(cancellationToken))).ConfigureAwait(false);
-        return targets.Count;
+        return await ApplyAsync(selector, static (breaker, token) => breaker.CloseAsync(token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Adds a breaker that was just built. Called from the telemetry listener, inside Polly's pipeline build.</summary>
-    internal void Register(ResilienceTelemetrySource source, ICircuitController controller)
+    internal void Register(ResilienceTelemetrySource source, SlowCallCircuitBreakerHandle controller)
     {
         var breaker = new RegisteredCircuitBreaker(
             source.PipelineName,
             string.IsNullOrEmpty(source.PipelineInstanceName) ? null : source.PipelineInstanceName,
-            source.StrategyName ?? controller.BreakerName,
+            source.StrategyName ?? controller.Name,
             controller);
 
         bool isolate;
@@ -179,7 +175,7 @@ public sealed class SlowCallCircuitBreakerRegistry
     }
 
     /// <summary>Passes on a rejection reported through Polly's telemetry. Called from the telemetry listener.</summary>
-    internal void OnCallRejected(ResilienceTelemetrySource source, in CircuitRejectedArguments rejected)
+    internal void OnCallRejected(ResilienceTelemetrySource source, in OnCircuitRejectedArguments rejected)
         => CallRejected?.Invoke(source, rejected);
 
     /// <summary>Lists the live breakers, dropping collected and disposed ones; may hold unused twins (see <see cref="GetBreakers"/>).</summary>
@@ -200,17 +196,22 @@ public sealed class SlowCallCircuitBreakerRegistry
     private static bool IsPristine(SlowCallCircuitBreakerSnapshot snapshot)
         => snapshot.State == CircuitState.Closed && snapshot.Metrics.Calls == 0;
 
-    private List<ICircuitController> Select(CircuitBreakerSelector selector)
+    /// <summary>Runs <paramref name="action"/> on every live breaker the selector matches; returns how many.</summary>
+    private async Task<int> ApplyAsync(
+        CircuitBreakerSelector selector,
+        Func<SlowCallCircuitBreakerHandle, CancellationToken, Task> action,
+        CancellationToken cancellationToken)
     {
-        var controllers = new List<ICircuitController>();
+        var targets = new List<SlowCallCircuitBreakerHandle>();
         foreach (var breaker in GetLive())
         {
             if (selector.Matches(breaker) && breaker.TryGetController(out var controller))
             {
-                controllers.Add(controller);
+                targets.Add(controller);
             }
         }
 
-        return controllers;
+        await Task.WhenAll(targets.Select(target => action(target, cancellationToken))).ConfigureAwait(false);
+        return targets.Count;
     }
 }

@@ -29,6 +29,8 @@ internal sealed class CircuitEventDispatcher<T>
     private readonly Func<OnCircuitClosedArguments<T>, ValueTask>? _onClosed;
     private readonly Func<OnCircuitHalfOpenedArguments, ValueTask>? _onHalfOpened;
     private readonly Func<CircuitStateChangedArguments, ValueTask>? _onStateChanged;
+    private ICircuitBreakerFleet? _fleet;
+    private CircuitBreakerFleetMember? _fleetMember;
 
     public CircuitEventDispatcher(string breakerName, ResilienceStrategyTelemetry telemetry, SlowCallCircuitBreakerStrategyOptions<T> options)
     {
@@ -42,6 +44,13 @@ internal sealed class CircuitEventDispatcher<T>
 
     /// <summary>Raised, after the callbacks, for every transition; the extensions' metrics and logs listen here.</summary>
     public event Action<CircuitStateChangedArguments>? StateChanged;
+
+    /// <summary>Tells <paramref name="fleet"/> of every transition from now on, before the callbacks run.</summary>
+    public void SetFleet(ICircuitBreakerFleet fleet, CircuitBreakerFleetMember member)
+    {
+        _fleetMember = member;
+        Volatile.Write(ref _fleet, fleet);
+    }
 
     /// <summary>Queues a transition. Called under the breaker's lock.</summary>
     public void Enqueue(CircuitTransition<T> transition) => _pending.Enqueue(transition);
@@ -87,6 +96,20 @@ internal sealed class CircuitEventDispatcher<T>
             transition.NewState,
             transition.Reason,
             transition.BreakDuration);
+
+        if (Volatile.Read(ref _fleet) is { } fleet)
+        {
+            try
+            {
+                fleet.OnTransition(_fleetMember!, changed);
+            }
+#pragma warning disable CA1031 // Same rule as the user's callbacks: the fleet never changes the breaker's own transition or the call.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                ReportCallbackFailure(exception, changed);
+            }
+        }
 
         switch (transition.NewState)
         {

@@ -12,7 +12,7 @@ namespace PollyBreakerExt;
 /// All state lives behind <see cref="_lock"/>, which is never held while user code runs. Two reads are lock-free on
 /// purpose: a closed circuit admits without the lock, and an open one rejects without it while the break lasts.
 /// </remarks>
-internal sealed class CircuitStateController<T> : ICircuitController, IDisposable
+internal sealed class CircuitStateController<T> : SlowCallCircuitBreakerHandle, IDisposable
 {
     private static readonly TimeSpan MaxBreakDuration = TimeSpan.FromDays(1);
 
@@ -35,6 +35,8 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
     private readonly string _halfOpenMessage;
     private readonly string _isolatedMessage;
     private readonly SlowCallCircuitBreakerManualControl? _manualControl;
+    private CircuitBreakerFleetMember? _fleetMember;
+    private ICircuitBreakerFleet? _fleet; // read without the lock on transitions and break ends; written once, under it
 
     private volatile CircuitState _state = CircuitState.Closed;
     private long _blockedUntil; // open: when a probe may pass; half-open: when stuck probes stop counting
@@ -80,21 +82,28 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
             _state = CircuitState.Isolated;
             _blockedUntil = long.MaxValue;
         }
+
+        if (options.Fleet is { } fleet)
+        {
+            JoinFleet(fleet, BreakerName);
+        }
     }
 
     public string BreakerName { get; }
 
+    public override string Name => BreakerName;
+
     public CircuitEventDispatcher<T> Events { get; }
 
-    public event Action<CircuitStateChangedArguments>? StateChanged
+    public override event Action<CircuitStateChangedArguments>? StateChanged
     {
         add => Events.StateChanged += value;
         remove => Events.StateChanged -= value;
     }
 
-    public CircuitState CircuitState => _state;
+    public override CircuitState CircuitState => _state;
 
-    public CircuitMetrics Metrics
+    public override CircuitMetrics Metrics
     {
         get
         {
@@ -105,7 +114,7 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
         }
     }
 
-    public TimeSpan? RetryAfter
+    public override TimeSpan? RetryAfter
     {
         get
         {
@@ -116,7 +125,9 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
         }
     }
 
-    public bool IsDisposed => Volatile.Read(ref _disposed);
+    public override bool IsDisposed => Volatile.Read(ref _disposed);
+
+    public override CircuitBreakerFleetMember? FleetMember => Volatile.Read(ref _fleetMember);
 
     /// <summary>Gets the half-open probes of the current episode still running; read by the reliability tests.</summary>
     internal int ProbesInFlight
@@ -134,6 +145,30 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
     {
         Volatile.Write(ref _disposed, true);
         _manualControl?.Detach(this);
+        if (FleetMember is { } member)
+        {
+            _fleet!.Leave(member);
+        }
+    }
+
+    public override bool JoinFleet(ICircuitBreakerFleet fleet, string key)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        lock (_lock)
+        {
+            if (_fleet is not null || IsDisposed)
+            {
+                return false;
+            }
+
+            _fleetMember = new CircuitBreakerFleetMember(key, this, _successThreshold);
+            Volatile.Write(ref _fleet, fleet);
+        }
+
+        Events.SetFleet(fleet, _fleetMember);
+        fleet.Join(_fleetMember);
+        return true;
     }
 
     /// <summary>Runs one call through the breaker.</summary>
@@ -160,7 +195,7 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
             : CompleteAsync(pending, context, permit);
     }
 
-    public Task IsolateAsync(CancellationToken cancellationToken)
+    public override Task IsolateAsync(CancellationToken cancellationToken = default)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         lock (_lock)
@@ -176,12 +211,64 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
         return Events.DispatchAsync(context).AsTask();
     }
 
-    public Task CloseAsync(CancellationToken cancellationToken)
+    public override Task CloseAsync(CancellationToken cancellationToken = default)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         lock (_lock)
         {
             Close_NeedsLock(CircuitTransitionReason.Manual, Outcome.FromResult<T>(default!), context);
+        }
+
+        return Events.DispatchAsync(context).AsTask();
+    }
+
+    internal override Task OpenFromFleetAsync(TimeSpan remainingBreak, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        remainingBreak = remainingBreak < TimeSpan.Zero ? TimeSpan.Zero : remainingBreak > MaxBreakDuration ? MaxBreakDuration : remainingBreak;
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        lock (_lock)
+        {
+            var now = _timeProvider.GetTimestamp();
+            var until = AddSaturating(now, ToTimestamp(remainingBreak));
+            switch (_state)
+            {
+                case CircuitState.Isolated:
+                    break;
+                case CircuitState.Open:
+                    _blockedUntil = Math.Max(_blockedUntil, until);
+                    break;
+                default:
+                    // Half-open probes wait a whole BreakDuration before they count as stuck, however little of the fleet's break is left.
+                    _currentBreakDuration = _breakDuration;
+                    _blockedUntil = until;
+                    Volatile.Write(ref _breakingException, null);
+                    Transition_NeedsLock(CircuitState.Open, CircuitTransitionReason.Fleet, remainingBreak, Outcome.FromResult<T>(default!), context);
+                    break;
+            }
+        }
+
+        return Events.DispatchAsync(context).AsTask();
+    }
+
+    internal override Task CloseFromFleetAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        lock (_lock)
+        {
+            if (_state is CircuitState.Open or CircuitState.HalfOpen)
+            {
+                Close_NeedsLock(CircuitTransitionReason.Fleet, Outcome.FromResult<T>(default!), context);
+            }
         }
 
         return Events.DispatchAsync(context).AsTask();
@@ -241,6 +328,12 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
             return false;
         }
 
+        if (state == CircuitState.Open && Volatile.Read(ref _fleet) is { } fleet && !MayProbe(fleet, now))
+        {
+            rejection = Reject(CircuitState.Open, context, now);
+            return false;
+        }
+
         lock (_lock)
         {
             switch (_state)
@@ -277,6 +370,25 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
         return false;
     }
 
+    /// <summary>Asks the fleet, outside the lock, whether this replica may probe; if not, the break is extended by what it says.</summary>
+    private bool MayProbe(ICircuitBreakerFleet fleet, long now)
+    {
+        if (fleet.TryBeginProbing(_fleetMember!, out var retryAfter))
+        {
+            return true;
+        }
+
+        lock (_lock)
+        {
+            if (_state == CircuitState.Open && _blockedUntil <= now)
+            {
+                _blockedUntil = AddSaturating(now, Math.Max(1, ToTimestamp(retryAfter)));
+            }
+        }
+
+        return false;
+    }
+
     private BrokenCircuitException Reject(CircuitState state, ResilienceContext context, long now)
     {
         BrokenCircuitException exception;
@@ -299,7 +411,7 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
         _telemetry.Report(
             new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnCircuitRejected),
             context,
-            new CircuitRejectedArguments(BreakerName, state, retryAfter));
+            new OnCircuitRejectedArguments(BreakerName, state, retryAfter, isShadow: false));
         return exception;
     }
 
@@ -433,7 +545,7 @@ internal sealed class CircuitStateController<T> : ICircuitController, IDisposabl
                 new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnSlowCall),
                 context,
                 outcome,
-                new SlowCallArguments(BreakerName, _timeProvider.GetElapsedTime(permit.StartTimestamp, now), _slowCallThreshold!.Value));
+                new OnSlowCallArguments(BreakerName, _timeProvider.GetElapsedTime(permit.StartTimestamp, now), _slowCallThreshold!.Value));
         }
 
         lock (_lock)

@@ -22,11 +22,11 @@ public sealed class SlowCallCircuitBreakerTransitionLogTests
         var logs = script.Services.GetFakeLogCollector().GetSnapshot().Where(log => log.Category == Category).ToList();
         Assert.Equal(
             [
-                (LogLevel.Warning, 1, "CircuitOpened", "Closed", "Open", "FailureThreshold", "0.5", "0.25", "00:00:30"),
-                (LogLevel.Information, 2, "CircuitHalfOpened", "Open", "HalfOpen", "BreakDurationElapsed", "0.5", "0.25", null),
-                (LogLevel.Information, 3, "CircuitClosed", "HalfOpen", "Closed", "HalfOpenSucceeded", "0", "0", null),
-                (LogLevel.Warning, 4, "CircuitIsolated", "Closed", "Isolated", "Manual", "0", "0", null),
-                (LogLevel.Information, 3, "CircuitClosed", "Isolated", "Closed", "Manual", "0", "0", null),
+                (LogLevel.Warning, 1, "CircuitStateChanged", "Closed", "Open", "FailureThreshold", "0.5", "0.25", "00:00:30"),
+                (LogLevel.Information, 1, "CircuitStateChanged", "Open", "HalfOpen", "BreakDurationElapsed", "0.5", "0.25", null),
+                (LogLevel.Information, 1, "CircuitStateChanged", "HalfOpen", "Closed", "HalfOpenSucceeded", "0", "0", null),
+                (LogLevel.Warning, 1, "CircuitStateChanged", "Closed", "Isolated", "Manual", "0", "0", null),
+                (LogLevel.Information, 1, "CircuitStateChanged", "Isolated", "Closed", "Manual", "0", "0", null),
             ],
             logs.Select(log => (
                 log.Level,
@@ -59,7 +59,7 @@ public sealed class SlowCallCircuitBreakerTransitionLogTests
         script.Succeed(TimeSpan.FromSeconds(3)); // a slow probe
 
         var opened = script.Services.GetFakeLogCollector().GetSnapshot()
-            .Where(log => log.Category == Category && log.Id.Name == "CircuitOpened")
+            .Where(log => log.Category == Category && log.GetStructuredStateValue("NewState") == "Open")
             .Select(log => log.GetStructuredStateValue("Reason"));
         Assert.Equal(["FailureThreshold", "HalfOpenProbeSlow"], opened);
     }
@@ -74,6 +74,6 @@ public sealed class SlowCallCircuitBreakerTransitionLogTests
         script.Recover(TimeSpan.Zero);
 
         var logs = script.Services.GetFakeLogCollector().GetSnapshot().Where(log => log.Category == Category).ToList();
-        Assert.Equal(["CircuitOpened"], logs.Select(log => log.Id.Name));
+        Assert.Equal([(LogLevel.Warning, "Open")], logs.Select(log => (log.Level, log.GetStructuredStateValue("NewState"))));
     }
 }

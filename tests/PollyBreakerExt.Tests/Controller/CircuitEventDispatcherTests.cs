@@ -260,7 +260,7 @@ public class CircuitEventDispatcherTests
     {
         var options = NewOptions(failureThreshold: 1);
         var breaker = new Breaker(options);
-        var controller = (ICircuitController)Assert.IsType<CircuitBreakerCreatedArguments>(Assert.Single(breaker.Telemetry.Named("OnSlowCallCircuitBreakerCreated")).Arguments).Controller;
+        var controller = (SlowCallCircuitBreakerHandle)Assert.IsType<OnSlowCallCircuitBreakerCreatedArguments>(Assert.Single(breaker.Telemetry.Named("OnSlowCallCircuitBreakerCreated")).Arguments).Breaker;
         controller.StateChanged += _ => throw new InvalidOperationException("observer bug");
 
         var outcome = breaker.Fail();

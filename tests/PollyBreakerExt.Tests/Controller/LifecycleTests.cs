@@ -43,8 +43,8 @@ public class LifecycleTests
             return default;
         };
         var breaker = new Breaker(options);
-        var controller = Assert.IsType<CircuitBreakerCreatedArguments>(
-            Assert.Single(breaker.Telemetry.Named("OnSlowCallCircuitBreakerCreated")).Arguments).Controller;
+        var controller = Assert.IsType<OnSlowCallCircuitBreakerCreatedArguments>(
+            Assert.Single(breaker.Telemetry.Named("OnSlowCallCircuitBreakerCreated")).Arguments).Breaker;
         void Handler(CircuitStateChangedArguments args) => order.Add($"StateChanged {args.NewState}");
 
         controller.StateChanged += Handler;
@@ -302,10 +302,10 @@ public class LifecycleTests
         await control.IsolateAsync();
         breaker.Succeed();
 
-        var rejections = breaker.Telemetry.Named("OnCircuitRejected").Select(e => Assert.IsType<CircuitRejectedArguments>(e.Arguments)).ToList();
+        var rejections = breaker.Telemetry.Named("OnCircuitRejected").Select(e => Assert.IsType<OnCircuitRejectedArguments>(e.Arguments)).ToList();
 
         Assert.Equal(
-            [new CircuitRejectedArguments("payments", CircuitState.Open, TimeSpan.FromSeconds(20)), new CircuitRejectedArguments("payments", CircuitState.Isolated, null)],
+            [new OnCircuitRejectedArguments("payments", CircuitState.Open, TimeSpan.FromSeconds(20), false), new OnCircuitRejectedArguments("payments", CircuitState.Isolated, null, false)],
             rejections);
         Assert.Equal(("payments", CircuitState.Open, TimeSpan.FromSeconds(20)), (rejections[0].BreakerName, rejections[0].State, rejections[0].RetryAfter!.Value));
     }

@@ -76,7 +76,7 @@ public class TelemetryTests
         var created = Assert.Single(breaker.Telemetry.Named("OnSlowCallCircuitBreakerCreated"));
 
         Assert.Equal(ResilienceEventSeverity.Debug, created.Severity);
-        Assert.Equal("SlowCallCircuitBreaker", Assert.IsType<CircuitBreakerCreatedArguments>(created.Arguments).Controller.BreakerName);
+        Assert.Equal("SlowCallCircuitBreaker", Assert.IsType<OnSlowCallCircuitBreakerCreatedArguments>(created.Arguments).Breaker.Name);
     }
 
     [Fact]

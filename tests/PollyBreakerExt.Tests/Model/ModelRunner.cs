@@ -152,9 +152,9 @@ internal static class ModelRunner
             }
         }
 
-        private ICircuitController CreatedController()
-            => Assert.IsType<CircuitBreakerCreatedArguments>(
-                Assert.Single(_telemetry.Named(SlowCallCircuitBreakerConstants.OnSlowCallCircuitBreakerCreated)).Arguments).Controller;
+        private SlowCallCircuitBreakerHandle CreatedController()
+            => Assert.IsType<OnSlowCallCircuitBreakerCreatedArguments>(
+                Assert.Single(_telemetry.Named(SlowCallCircuitBreakerConstants.OnSlowCallCircuitBreakerCreated)).Arguments).Breaker;
 
         private Outcome<int> Call(CallOp call)
         {

@@ -181,8 +181,8 @@ public class ConcurrencyStressTests(ITestOutputHelper output)
             _pipeline = new ResiliencePipelineBuilder<int> { TimeProvider = _time, TelemetryListener = _telemetry }
                 .AddSlowCallCircuitBreaker(options)
                 .Build();
-            _controller = (CircuitStateController<int>)Assert.IsType<CircuitBreakerCreatedArguments>(
-                Assert.Single(_telemetry.Named(SlowCallCircuitBreakerConstants.OnSlowCallCircuitBreakerCreated)).Arguments).Controller;
+            _controller = (CircuitStateController<int>)Assert.IsType<OnSlowCallCircuitBreakerCreatedArguments>(
+                Assert.Single(_telemetry.Named(SlowCallCircuitBreakerConstants.OnSlowCallCircuitBreakerCreated)).Arguments).Breaker;
         }
 
         public string Output { get; private set; } = string.Empty;

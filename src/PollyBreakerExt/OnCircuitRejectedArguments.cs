@@ -1,0 +1,40 @@
+using Polly.CircuitBreaker;
+
+namespace PollyBreakerExt;
+
+/// <summary>
+/// Arguments of the telemetry event <c>OnCircuitRejected</c>, reported (at Debug) for every call the breaker rejects.
+/// </summary>
+public readonly struct OnCircuitRejectedArguments
+{
+    /// <summary>
+    /// Initializes a new instance of the <see cref="OnCircuitRejectedArguments"/> struct.
+    /// </summary>
+    /// <param name="breakerName">The breaker's name.</param>
+    /// <param name="state">The state that rejected the call.</param>
+    /// <param name="retryAfter">The time left until a probe may pass; <see langword="null"/> when isolated.</param>
+    /// <param name="isShadow">Whether the call ran anyway because the breaker is in shadow mode.</param>
+    public OnCircuitRejectedArguments(string breakerName, CircuitState state, TimeSpan? retryAfter, bool isShadow)
+    {
+        BreakerName = breakerName;
+        State = state;
+        RetryAfter = retryAfter;
+        IsShadow = isShadow;
+    }
+
+    /// <summary>Gets the breaker's name.</summary>
+    public string BreakerName { get; }
+
+    /// <summary>Gets the state that rejected the call: open, half-open with every probe running, or isolated.</summary>
+    public CircuitState State { get; }
+
+    /// <summary>Gets the time left until a probe may pass, as the rejection's <see cref="BrokenCircuitException.RetryAfter"/>; <see langword="null"/> when isolated.</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>Gets whether this was a shadow rejection: the breaker would have rejected the call, but in shadow mode it ran, unrecorded.</summary>
+    public bool IsShadow { get; }
+
+    /// <summary>Returns the arguments as text, for logs.</summary>
+    /// <returns>The breaker name and every value.</returns>
+    public override string ToString() => $"{nameof(OnCircuitRejectedArguments)} {{ BreakerName = {BreakerName}, State = {State}, RetryAfter = {RetryAfter}, IsShadow = {IsShadow} }}";
+}

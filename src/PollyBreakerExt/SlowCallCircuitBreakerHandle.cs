@@ -1,0 +1,65 @@
+using Polly.CircuitBreaker;
+
+namespace PollyBreakerExt;
+
+/// <summary>
+/// One built slow-call circuit breaker, as other packages see it: its name, state and live metrics, manual control,
+/// its transitions, and the fleet it belongs to.
+/// </summary>
+/// <remarks>
+/// Breakers announce their handle once, when built, through the telemetry event <c>OnSlowCallCircuitBreakerCreated</c>
+/// (<see cref="OnSlowCallCircuitBreakerCreatedArguments"/>); that is how a registry, health checks, metrics and a fleet
+/// find every breaker of a container. Only this library derives from it.
+/// </remarks>
+public abstract class SlowCallCircuitBreakerHandle
+{
+    private protected SlowCallCircuitBreakerHandle()
+    {
+    }
+
+    /// <summary>Raised after each transition's callbacks have run, in transition order, outside the breaker's lock.</summary>
+    /// <remarks>Handlers run on the thread that caused the transition: they must be quick and must not throw.</remarks>
+    public abstract event Action<CircuitStateChangedArguments>? StateChanged;
+
+    /// <summary>Gets the breaker's name: its options' <see cref="Polly.ResilienceStrategyOptions.Name"/>.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Gets the breaker's state.</summary>
+    public abstract CircuitState CircuitState { get; }
+
+    /// <summary>Gets what the breaker's sliding window holds now.</summary>
+    public abstract CircuitMetrics Metrics { get; }
+
+    /// <summary>Gets the time left until an open circuit lets a probe through; <see langword="null"/> unless open.</summary>
+    public abstract TimeSpan? RetryAfter { get; }
+
+    /// <summary>Gets whether the breaker's pipeline was disposed (a reload or the container's disposal): it takes no more calls.</summary>
+    public abstract bool IsDisposed { get; }
+
+    /// <summary>Gets the breaker's place in its fleet, or <see langword="null"/> while it is alone.</summary>
+    public abstract CircuitBreakerFleetMember? FleetMember { get; }
+
+    /// <summary>Isolates the breaker: it rejects every call until <see cref="CloseAsync"/>.</summary>
+    /// <param name="cancellationToken">Cancels before anything changes; also passed to the callbacks' context.</param>
+    /// <returns>A task that completes once the breaker is isolated and its callbacks have run.</returns>
+    public abstract Task IsolateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Closes the breaker (from any state) and clears its window.</summary>
+    /// <param name="cancellationToken">Cancels before anything changes; also passed to the callbacks' context.</param>
+    /// <returns>A task that completes once the breaker is closed and its callbacks have run.</returns>
+    public abstract Task CloseAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes the breaker a member of <paramref name="fleet"/> under <paramref name="key"/>, unless it already belongs to one.
+    /// </summary>
+    /// <param name="fleet">The fleet.</param>
+    /// <param name="key">The breaker's identity in the fleet: its registry key (DESIGN W1), or its name outside a container.</param>
+    /// <returns>Whether it joined; <see langword="false"/> when it already belongs to a fleet or was disposed.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="fleet"/> or <paramref name="key"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is empty or blank.</exception>
+    public abstract bool JoinFleet(ICircuitBreakerFleet fleet, string key);
+
+    internal abstract Task OpenFromFleetAsync(TimeSpan remainingBreak, CancellationToken cancellationToken);
+
+    internal abstract Task CloseFromFleetAsync(CancellationToken cancellationToken);
+}

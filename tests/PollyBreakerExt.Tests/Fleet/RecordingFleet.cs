@@ -1,0 +1,35 @@
+namespace PollyBreakerExt.Tests.Fleet;
+
+/// <summary>A fleet that records what its breakers tell it and answers the probing question as told.</summary>
+internal sealed class RecordingFleet : ICircuitBreakerFleet
+{
+    public List<CircuitBreakerFleetMember> Members { get; } = [];
+
+    public List<CircuitBreakerFleetMember> Left { get; } = [];
+
+    public List<(CircuitState From, CircuitState To, CircuitTransitionReason Reason)> Transitions { get; } = [];
+
+    public List<string> Order { get; } = [];
+
+    public int ProbeQuestions { get; private set; }
+
+    /// <summary>Gets or sets the answer to <see cref="TryBeginProbing"/>: null to allow, else how long to wait.</summary>
+    public TimeSpan? ProbeWait { get; set; }
+
+    public void Join(CircuitBreakerFleetMember member) => Members.Add(member);
+
+    public void Leave(CircuitBreakerFleetMember member) => Left.Add(member);
+
+    public void OnTransition(CircuitBreakerFleetMember member, in CircuitStateChangedArguments args)
+    {
+        Transitions.Add((args.PreviousState, args.NewState, args.Reason));
+        Order.Add("fleet");
+    }
+
+    public bool TryBeginProbing(CircuitBreakerFleetMember member, out TimeSpan retryAfter)
+    {
+        ProbeQuestions++;
+        retryAfter = ProbeWait ?? TimeSpan.Zero;
+        return ProbeWait is null;
+    }
+}
