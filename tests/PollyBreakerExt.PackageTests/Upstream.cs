@@ -32,10 +32,13 @@ internal sealed class Upstream : IAsyncDisposable
             return Task.CompletedTask;
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        upstream.BaseAddress = new Uri(address);
+        upstream.BaseAddress = AddressOf(app);
         return upstream;
     }
+
+    /// <summary>The address a started app listens on (it was given port 0: a free one).</summary>
+    public static Uri AddressOf(WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
 
     public async ValueTask DisposeAsync()
     {
