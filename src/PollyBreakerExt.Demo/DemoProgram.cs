@@ -86,6 +86,7 @@ public static class DemoProgram
               curl {api}products/1
               curl {api}health/circuits
               curl {api}health
+              curl {api}metrics                         (Prometheus; deploy/ has alerts and a dashboard)
               curl {api}upstream/phase
               curl -X PUT {api}upstream/phase/slow      (healthy | slow | failing | recovered)
 

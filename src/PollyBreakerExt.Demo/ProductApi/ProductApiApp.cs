@@ -1,14 +1,16 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
 using PollyBreakerExt.Demo.Scenario;
 using PollyBreakerExt.Demo.Upstream;
 
 namespace PollyBreakerExt.Demo.ProductApi;
 
 /// <summary>
-/// The reference breaker's example FastAPI product API (docs/design.md), ported: <c>GET /products/{id}</c> through the slow-call resilience handler (breaker
-/// outside retry) with a cache fallback, <c>GET /health/circuits</c> from the registry and <c>GET /health</c> from health checks.
+/// The reference breaker's example FastAPI product API (docs/design.md), ported: <c>GET /products/{id}</c> through the slow-call
+/// resilience handler (breaker outside retry) with a cache fallback, <c>GET /health/circuits</c> from the registry,
+/// <c>GET /health</c> from health checks and <c>GET /metrics</c> for Prometheus.
 /// </summary>
 public static class ProductApiApp
 {
@@ -33,6 +35,7 @@ public static class ProductApiApp
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<ProductCache>();
         builder.Services.AddHealthChecks().AddSlowCallCircuitBreakers();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddSlowCallCircuitBreakerInstrumentation().AddPrometheusExporter());
 
         builder.Services
             .AddHttpClient(ClientName, client =>
@@ -51,6 +54,7 @@ public static class ProductApiApp
         app.MapGet("/health/circuits", () => Results.Json(
             registry.GetBreakers().ToDictionary(CircuitSnapshotJson.Name, CircuitSnapshotJson.Describe)));
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        app.MapPrometheusScrapingEndpoint(); // GET /metrics: both meters, for deploy/prometheus and deploy/grafana
 
         if (upstreamControl is not null)
         {
