@@ -15,6 +15,11 @@ public static class Program
             return RetainedReport.Print();
         }
 
+        if (args is ["--tuner", ..])
+        {
+            return Tuner.TunerReport.Print(args.Length > 1 ? long.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000);
+        }
+
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToList();
         if (summaries.Count == 0 && args.Contains("--filter"))
         {

@@ -1,148 +1,159 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
 
 namespace PollyBreakerExt.Demo;
 
-/// <summary>Parses the command line; every mistake is reported with its reason so usage can be printed.</summary>
+/// <summary>
+/// The demo's command line, on System.CommandLine (as the tuner's). Each option is declared once, with its help text and
+/// its check; a new option is one declaration here and one line in <see cref="Parse"/>.
+/// </summary>
 public static class DemoOptionsParser
 {
-    public const string Usage = """
-        Usage: dotnet run --project src/PollyBreakerExt.Demo -- [options]
+    private static readonly Option<double> DurationOption = Value(
+        "--duration",
+        $"Length of the scenario at speed 1, in seconds (at least {DemoOptions.MinimumDuration.TotalSeconds}).",
+        "seconds",
+        new DemoOptions().Duration.TotalSeconds,
+        text => ParseNumber(text.TrimEnd('s')) is { } seconds && seconds >= DemoOptions.MinimumDuration.TotalSeconds && seconds <= 3600 ? seconds : (double?)null,
+        $"give seconds from {DemoOptions.MinimumDuration.TotalSeconds} to 3600");
 
-        Runs a product API whose upstream goes healthy -> slow -> failing -> recovered, protected by the
-        slow-call circuit breaker, and charts what the breaker did.
+    private static readonly Option<double> SpeedOption = Value(
+        "--speed",
+        $"Run everything this many times faster: phases, latencies, breaker timings (from {DemoOptions.MinimumSpeed} to {DemoOptions.MaximumSpeed}). Wall time = duration / speed.",
+        "factor",
+        new DemoOptions().Speed,
+        text => ParseNumber(text.TrimEnd('x')) is { } speed && speed >= DemoOptions.MinimumSpeed && speed <= DemoOptions.MaximumSpeed ? speed : (double?)null,
+        $"give a factor from {DemoOptions.MinimumSpeed} to {DemoOptions.MaximumSpeed}");
 
-        Options:
-          --duration <seconds>  Length of the scenario at speed 1 (default 60, at least 20).
-          --speed <factor>      Run everything this many times faster: phases, latencies, breaker
-                                timings (default 1, from 0.25 to 20). Wall time = duration / speed.
-          --clients <n>         Concurrent clients (default 8, from 1 to 64).
-          --out <file.png>      Where to write the timeline chart (default breaker-timeline.png).
-          --plain               Print plain lines instead of live widgets (automatic when redirected).
-          --serve               Keep the product API running for curl instead of the scenario.
-          --urls <url>          With --serve: where it listens, on loopback (default http://127.0.0.1:5080).
-          -h, --help            Show this help.
-        """;
+    private static readonly Option<int> ClientsOption = Value(
+        "--clients",
+        "Concurrent clients (from 1 to 64).",
+        "n",
+        new DemoOptions().Clients,
+        text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var clients) && clients is >= 1 and <= 64 ? clients : (int?)null,
+        "give a whole number from 1 to 64");
+
+    private static readonly Option<string> OutOption = Value(
+        "--out",
+        "Where to write the timeline chart.",
+        "file.png",
+        new DemoOptions().OutPath,
+        text => !string.IsNullOrWhiteSpace(text) && text.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? text : null,
+        "give a file name ending in .png");
+
+    private static readonly Option<bool> PlainOption = Flag("--plain", "Print plain lines instead of live widgets (automatic when redirected).");
+
+    private static readonly Option<bool> ServeOption = Flag("--serve", "Keep the product API running for curl instead of the scenario.");
+
+    private static readonly Option<string> UrlsOption = Value(
+        "--urls",
+        "With --serve: where it listens, on loopback.",
+        "url",
+        new DemoOptions().Urls,
+        text => Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && IsLoopback(uri) ? text : null,
+        "give one http URL on loopback, such as http://127.0.0.1:5080");
+
+    private static readonly RootCommand Command = CreateCommand();
+
+    private static readonly Lazy<string> HelpText = new(RenderHelp);
+
+    /// <summary>Gets the help text: what the demo does and every option.</summary>
+    public static string Usage => HelpText.Value;
 
     /// <summary>Parses <paramref name="args"/>; on failure returns <see langword="null"/> and sets <paramref name="error"/>.</summary>
     public static DemoOptions? Parse(IReadOnlyList<string> args, out string? error)
     {
-        var options = new DemoOptions();
+        var result = Command.Parse([.. args]);
         error = null;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-
-        for (var i = 0; i < args.Count; i++)
+        if (result.Action is HelpAction)
         {
-            var (name, inlineValue) = Split(args[i]);
-            if (!seen.Add(name))
-            {
-                error = $"'{name}' is given more than once.";
-                return null;
-            }
-
-            switch (name)
-            {
-                case "-h" or "--help" or "-?":
-                    options = options with { Help = true };
-                    break;
-                case "--serve":
-                    options = options with { Serve = true };
-                    break;
-                case "--plain":
-                    options = options with { Plain = true };
-                    break;
-                case "--duration" or "--speed" or "--clients" or "--out" or "--urls":
-                    var value = inlineValue;
-                    if (value is null)
-                    {
-                        if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                        {
-                            error = $"'{name}' needs a value.";
-                            return null;
-                        }
-
-                        value = args[++i];
-                    }
-
-                    options = Apply(options, name, value, out error);
-                    if (error is not null)
-                    {
-                        return null;
-                    }
-
-                    break;
-                default:
-                    error = $"Unknown argument '{args[i]}'.";
-                    return null;
-            }
+            return new DemoOptions { Help = true };
         }
 
-        if (seen.Contains("--urls") && !options.Serve)
+        if (result.Errors.Count > 0)
         {
-            error = "'--urls' applies only with '--serve'.";
+            error = result.Errors[0].Message;
             return null;
         }
 
-        return options;
-    }
-
-    private static (string Name, string? Value) Split(string arg)
-    {
-        var equals = arg.IndexOf('=', StringComparison.Ordinal);
-        return arg.StartsWith("--", StringComparison.Ordinal) && equals > 0 ? (arg[..equals], arg[(equals + 1)..]) : (arg, null);
-    }
-
-    private static DemoOptions Apply(DemoOptions options, string name, string value, out string? error)
-    {
-        error = null;
-        switch (name)
+        return new DemoOptions
         {
-            case "--duration":
-                var seconds = ParseNumber(value.TrimEnd('s'));
-                if (seconds is null || seconds < DemoOptions.MinimumDuration.TotalSeconds || seconds > 3600)
+            Duration = TimeSpan.FromSeconds(result.GetValue(DurationOption)),
+            Speed = result.GetValue(SpeedOption),
+            Clients = result.GetValue(ClientsOption),
+            OutPath = result.GetValue(OutOption)!,
+            Plain = result.GetValue(PlainOption),
+            Serve = result.GetValue(ServeOption),
+            Urls = result.GetValue(UrlsOption)!,
+        };
+    }
+
+    private static RootCommand CreateCommand()
+    {
+        var command = new RootCommand("""
+            Runs a product API whose upstream goes healthy -> slow -> failing -> recovered, protected by the
+            slow-call circuit breaker, and charts what the breaker did.
+            Run it with: dotnet run --project src/PollyBreakerExt.Demo -- [options]
+            """)
+        {
+            DurationOption, SpeedOption, ClientsOption, OutOption, PlainOption, ServeOption, UrlsOption,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(UrlsOption) is { Implicit: false } && !result.GetValue(ServeOption))
+            {
+                result.AddError("'--urls' applies only with '--serve'.");
+            }
+        });
+        return command;
+    }
+
+    private static string RenderHelp()
+    {
+        using var output = new StringWriter();
+        Command.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = output });
+        return output.ToString().TrimEnd();
+    }
+
+    /// <summary>An option with one value, checked by <paramref name="parse"/>; a refusal reads "'--name value': hint.".</summary>
+    private static Option<T> Value<T>(string name, string description, string helpName, T defaultValue, Func<string, object?> parse, string hint)
+    {
+        var option = new Option<T>(name)
+        {
+            Description = description,
+            HelpName = helpName,
+            DefaultValueFactory = _ => defaultValue,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+                if (parse(text) is T value)
                 {
-                    error = $"'--duration {value}': give seconds from {DemoOptions.MinimumDuration.TotalSeconds} to 3600.";
-                    return options;
+                    return value;
                 }
 
-                return options with { Duration = TimeSpan.FromSeconds(seconds.Value) };
+                result.AddError($"'{name} {text}': {hint}.");
+                return defaultValue;
+            },
+        };
+        option.Validators.Add(OnlyOnce);
+        return option;
+    }
 
-            case "--speed":
-                var speed = ParseNumber(value.TrimEnd('x'));
-                if (speed is null || speed < DemoOptions.MinimumSpeed || speed > DemoOptions.MaximumSpeed)
-                {
-                    error = $"'--speed {value}': give a factor from {DemoOptions.MinimumSpeed} to {DemoOptions.MaximumSpeed}.";
-                    return options;
-                }
+    private static Option<bool> Flag(string name, string description)
+    {
+        var option = new Option<bool>(name) { Description = description, Arity = ArgumentArity.Zero };
+        option.Validators.Add(OnlyOnce);
+        return option;
+    }
 
-                return options with { Speed = speed.Value };
-
-            case "--clients":
-                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var clients) || clients is < 1 or > 64)
-                {
-                    error = $"'--clients {value}': give a whole number from 1 to 64.";
-                    return options;
-                }
-
-                return options with { Clients = clients };
-
-            case "--out":
-                if (string.IsNullOrWhiteSpace(value) || !value.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
-                {
-                    error = $"'--out {value}': give a file name ending in .png.";
-                    return options;
-                }
-
-                return options with { OutPath = value };
-
-            default: // --urls
-                if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || !IsLoopback(uri))
-                {
-                    error = $"'--urls {value}': give one http URL on loopback, such as http://127.0.0.1:5080.";
-                    return options;
-                }
-
-                return options with { Urls = value };
+    private static void OnlyOnce(OptionResult result)
+    {
+        if (result.IdentifierTokenCount > 1)
+        {
+            result.AddError($"'{result.IdentifierToken?.Value}' is given more than once.");
         }
     }
 

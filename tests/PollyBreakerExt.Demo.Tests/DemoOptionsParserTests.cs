@@ -54,12 +54,57 @@ public class DemoOptionsParserTests
     [InlineData("--serve", "--urls", "http://10.1.2.3:80")]
     [InlineData("--serve", "--urls", "https://127.0.0.1:6001")]
     [InlineData("--speed", "2", "--speed", "3")]
+    [InlineData("--plain", "--plain")]
+    [InlineData("--duration=3601")]
+    [InlineData("--clients", "4x")]
     public void Bad_arguments_are_refused_with_a_reason(params string[] args)
     {
         var options = DemoOptionsParser.Parse(args, out var error);
 
         Assert.Null(options);
         Assert.False(string.IsNullOrWhiteSpace(error));
+    }
+
+    [Theory]
+    [InlineData("--speed 0", "'--speed 0': give a factor from 0.25 to 20.", "--speed", "0")]
+    [InlineData("--speed twice", "'--speed'", "--speed", "2", "--speed", "3")]
+    [InlineData("--urls without --serve", "'--urls' applies only with '--serve'.", "--urls", "http://127.0.0.1:6001")]
+    [InlineData("an unknown argument", "'--bogus'", "--bogus")]
+    public void The_reason_names_the_argument(string because, string expected, params string[] args)
+    {
+        DemoOptionsParser.Parse(args, out var error);
+
+        Assert.True(error?.Contains(expected, StringComparison.Ordinal) == true, $"{because}: {error}");
+    }
+
+    [Theory]
+    [InlineData("-h")]
+    [InlineData("-?")]
+    [InlineData("--help")]
+    public void Help_is_asked_for_with_any_of_its_names(string arg)
+    {
+        var options = DemoOptionsParser.Parse([arg], out var error);
+
+        Assert.Null(error);
+        Assert.True(options!.Help);
+    }
+
+    [Fact]
+    public void Duration_and_speed_take_units()
+    {
+        var options = DemoOptionsParser.Parse(["--duration", "45s", "--speed", "4x"], out _);
+
+        Assert.Equal(TimeSpan.FromSeconds(45), options!.Duration);
+        Assert.Equal(4, options.Speed);
+    }
+
+    [Fact]
+    public void Usage_lists_every_option()
+    {
+        foreach (var option in new[] { "--duration", "--speed", "--clients", "--out", "--plain", "--serve", "--urls", "--help" })
+        {
+            Assert.Contains(option, DemoOptionsParser.Usage, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

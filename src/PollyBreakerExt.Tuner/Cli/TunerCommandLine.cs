@@ -1,0 +1,60 @@
+using System.CommandLine;
+
+namespace PollyBreakerExt.Tuner.Cli;
+
+/// <summary>The options both commands share, declared once so their help reads the same.</summary>
+internal static class TunerCommandLine
+{
+    public static Option<string> Trace() => new("--trace")
+    {
+        Description = "The trace CSV: header start_ms,duration_ms,outcome (success | failure), rows in any order.",
+        Required = true,
+        HelpName = "calls.csv",
+    };
+
+    public static Option<string?> Chart() => PngPath("--chart", "Also write a chart to this PNG file.");
+
+    public static Option<string> Format()
+    {
+        var format = new Option<string>("--format")
+        {
+            Description = "How to print results: table or json.",
+            DefaultValueFactory = _ => "table",
+        };
+        format.AcceptOnlyFromAmong("table", "json");
+        return format;
+    }
+
+    public static Option<int> PositiveInt(string name, string description, int defaultValue, int max) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Single().Value;
+            if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= 1 && value <= max)
+            {
+                return value;
+            }
+
+            result.AddError($"'{name} {text}': give a whole number from 1 to {max}.");
+            return defaultValue;
+        },
+    };
+
+    private static Option<string?> PngPath(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "out.png",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Single().Value;
+            if (!text.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+            {
+                result.AddError($"'{name} {text}': give a file name ending in .png.");
+            }
+
+            return text;
+        },
+    };
+}
