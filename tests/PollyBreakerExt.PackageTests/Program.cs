@@ -7,5 +7,6 @@ await checks.RunAsync("core: breaker outside retry trips and rejects with RetryA
 await checks.RunAsync("core: bad options are refused by name", PipelineChecks.BadOptionsAreRefusedByName);
 await checks.RunAsync("extensions: HttpClient handler on Kestrel, registry, health", HttpClientChecks.HandlerTripsRegistryIsolatesAndCloses);
 await checks.RunAsync("extensions: configuration bound and validated", HttpClientChecks.ConfigurationIsBoundAndValidated);
+await checks.RunAsync("extensions: the recorder writes every call the breaker lets run", RecorderChecks.RecorderWritesEveryCallTheBreakerLetsRun);
 checks.PrintSummary();
 return checks.AllPassed ? 0 : 1;
