@@ -20,6 +20,16 @@ public static class Program
             return Tuner.TunerReport.Print(args.Length > 1 ? long.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000);
         }
 
+        if (args is ["--fleet-latency", ..])
+        {
+            return Fleet.FleetPropagationLatency.Run(args);
+        }
+
+        if (args is ["--fleet-closed-ratio", ..])
+        {
+            return Fleet.FleetClosedPathRatio.Run(args);
+        }
+
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToList();
         if (summaries.Count == 0 && args.Contains("--filter"))
         {

@@ -29,6 +29,9 @@ public sealed record DemoOptions
 
     public bool Help { get; init; }
 
+    /// <summary>Gets the Redis connection string of the fleet mode (three replicas sharing their breakers); null runs the usual scenario.</summary>
+    public string? Fleet { get; init; }
+
     /// <summary>Gets the scenario's wall-clock length.</summary>
     public TimeSpan WallDuration => Duration / Speed;
 }

@@ -56,6 +56,14 @@ public static class DemoOptionsParser
         text => Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && IsLoopback(uri) ? text : null,
         "give one http URL on loopback, such as http://127.0.0.1:5080");
 
+    private static readonly Option<string?> FleetOption = Value<string?>(
+        "--fleet",
+        "Three replicas of the product API sharing their breakers over Redis (a StackExchange.Redis connection string, e.g. 127.0.0.1:6379).",
+        "redis",
+        null,
+        text => string.IsNullOrWhiteSpace(text) ? null : text,
+        "give a Redis connection string, e.g. 127.0.0.1:6379");
+
     private static readonly RootCommand Command = CreateCommand();
 
     private static readonly Lazy<string> HelpText = new(RenderHelp);
@@ -88,6 +96,7 @@ public static class DemoOptionsParser
             Plain = result.GetValue(PlainOption),
             Serve = result.GetValue(ServeOption),
             Urls = result.GetValue(UrlsOption)!,
+            Fleet = result.GetValue(FleetOption),
         };
     }
 
@@ -99,7 +108,7 @@ public static class DemoOptionsParser
             Run it with: dotnet run --project src/PollyBreakerExt.Demo -- [options]
             """)
         {
-            DurationOption, SpeedOption, ClientsOption, OutOption, PlainOption, ServeOption, UrlsOption,
+            DurationOption, SpeedOption, ClientsOption, OutOption, PlainOption, ServeOption, UrlsOption, FleetOption,
         };
         command.Validators.Add(result =>
         {

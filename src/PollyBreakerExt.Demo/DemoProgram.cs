@@ -33,6 +33,11 @@ public static class DemoProgram
 
         try
         {
+            if (options.Fleet is not null)
+            {
+                return await Fleet.FleetDemo.RunAsync(options, output, terminal && !options.Plain, cancellationToken);
+            }
+
             return options.Serve
                 ? await ServeAsync(options, output, error, cancellationToken)
                 : await RunScenarioAsync(options, terminal && !options.Plain ? new LiveReporter(AnsiConsole.Console) : new PlainReporter(output), cancellationToken) is not null ? ExitOk : ExitFailed;
@@ -87,6 +92,7 @@ public static class DemoProgram
               curl {api}health/circuits
               curl {api}health
               curl {api}metrics                         (Prometheus; deploy/ has alerts and a dashboard)
+              open {api}circuits/ui                     (the live dashboard: isolate and close from there)
               curl {api}upstream/phase
               curl -X PUT {api}upstream/phase/slow      (healthy | slow | failing | recovered)
 

@@ -8,5 +8,9 @@ await checks.RunAsync("core: bad options are refused by name", PipelineChecks.Ba
 await checks.RunAsync("extensions: HttpClient handler on Kestrel, registry, health", HttpClientChecks.HandlerTripsRegistryIsolatesAndCloses);
 await checks.RunAsync("extensions: configuration bound and validated", HttpClientChecks.ConfigurationIsBoundAndValidated);
 await checks.RunAsync("extensions: the recorder writes every call the breaker lets run", RecorderChecks.RecorderWritesEveryCallTheBreakerLetsRun);
+await checks.RunAsync("redis: a fleet without Redis trips and rejects locally", RedisChecks.FleetWithoutRedisTripsAndRejectsLocally);
+#if !CONSUMER_AOT // not AOT-compatible yet (its README says why)
+await checks.RunAsync("aspnetcore: operator endpoints list and isolate", AspNetCoreChecks.OperatorEndpointsListAndIsolate);
+#endif
 checks.PrintSummary();
 return checks.AllPassed ? 0 : 1;

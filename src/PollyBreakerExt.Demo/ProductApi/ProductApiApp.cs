@@ -10,7 +10,8 @@ namespace PollyBreakerExt.Demo.ProductApi;
 /// <summary>
 /// The reference breaker's example FastAPI product API (docs/design.md), ported: <c>GET /products/{id}</c> through the slow-call
 /// resilience handler (breaker outside retry) with a cache fallback, <c>GET /health/circuits</c> from the registry,
-/// <c>GET /health</c> from health checks and <c>GET /metrics</c> for Prometheus.
+/// <c>GET /health</c> from health checks, <c>GET /metrics</c> for Prometheus, and the operator endpoints with the live
+/// dashboard at <c>/circuits</c>.
 /// </summary>
 public static class ProductApiApp
 {
@@ -22,16 +23,19 @@ public static class ProductApiApp
 
     /// <summary>
     /// Builds the app. <paramref name="url"/> null listens on 127.0.0.1 at a free port; <paramref name="upstreamControl"/>,
-    /// when given, adds <c>/upstream/phase</c> to switch the upstream's phase.
+    /// when given, adds <c>/upstream/phase</c> to switch the upstream's phase; <paramref name="configureServices"/> adds
+    /// services (the fleet mode adds a Redis fleet).
     /// </summary>
     public static WebApplication Build(
         Uri? url,
         Uri upstream,
         DemoTimings timings,
         BreakerTransitionLog transitions,
-        UpstreamBehavior? upstreamControl = null)
+        UpstreamBehavior? upstreamControl = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var builder = LoopbackWebApp.CreateBuilder(url);
+        configureServices?.Invoke(builder.Services);
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<ProductCache>();
         builder.Services.AddHealthChecks().AddSlowCallCircuitBreakers();
@@ -55,6 +59,7 @@ public static class ProductApiApp
             registry.GetBreakers().ToDictionary(CircuitSnapshotJson.Name, CircuitSnapshotJson.Describe)));
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         app.MapPrometheusScrapingEndpoint(); // GET /metrics: both meters, for deploy/prometheus and deploy/grafana
+        app.MapSlowCallCircuitBreakers("/circuits"); // the operator endpoints and dashboard; no authorization: loopback only
 
         if (upstreamControl is not null)
         {

@@ -42,13 +42,11 @@ public static class SlowCallCircuitBreakerServiceCollectionExtensions
         services.AddMetrics();
         services.AddSingleton(static serviceProvider =>
         {
-            var registry = new SlowCallCircuitBreakerRegistry();
+            var timeProvider = serviceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
+            var registry = new SlowCallCircuitBreakerRegistry(serviceProvider.GetService<ICircuitBreakerFleet>(), timeProvider);
 
             // Both subscribe to the registry's events, which keep them alive as long as the registry.
-            _ = new SlowCallCircuitBreakerMetrics(
-                registry,
-                serviceProvider.GetRequiredService<IMeterFactory>(),
-                serviceProvider.GetService<TimeProvider>() ?? TimeProvider.System);
+            _ = new SlowCallCircuitBreakerMetrics(registry, serviceProvider.GetRequiredService<IMeterFactory>(), timeProvider);
             _ = new SlowCallCircuitBreakerTransitionLog(registry, serviceProvider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
             return registry;
         });

@@ -16,11 +16,16 @@ internal sealed class SlowCallCircuitBreakerHealthCheck : IHealthCheck
 {
     private readonly SlowCallCircuitBreakerRegistry _registry;
     private readonly HashSet<string> _criticalPipelines;
+    private readonly ICircuitBreakerFleetStatus[] _fleets;
 
-    public SlowCallCircuitBreakerHealthCheck(SlowCallCircuitBreakerRegistry registry, IEnumerable<string> criticalPipelines)
+    public SlowCallCircuitBreakerHealthCheck(
+        SlowCallCircuitBreakerRegistry registry,
+        IEnumerable<string> criticalPipelines,
+        IEnumerable<ICircuitBreakerFleetStatus>? fleets = null)
     {
         _registry = registry;
         _criticalPipelines = new(criticalPipelines, StringComparer.Ordinal);
+        _fleets = [.. fleets ?? []];
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -42,14 +47,19 @@ internal sealed class SlowCallCircuitBreakerHealthCheck : IHealthCheck
             (isCritical ? critical : others).Add(Describe(key, breaker));
         }
 
+        // A fleet that cannot reach its peers degrades: every breaker still works, but alone.
+        var disconnected = _fleets.Where(static fleet => !fleet.IsConnected).Select(static fleet => $" Fleet replica {fleet.ReplicaId} is disconnected: its breakers work alone.");
+        var fleetProblems = string.Concat(disconnected);
+
         var status = critical.Count > 0 ? context.Registration.FailureStatus
-            : others.Count > 0 ? HealthStatus.Degraded
+            : others.Count > 0 || fleetProblems.Length > 0 ? HealthStatus.Degraded
             : HealthStatus.Healthy;
         var description = critical.Count + others.Count == 0
             ? string.Create(CultureInfo.InvariantCulture, $"All {breakers.Count} circuit breaker(s) are closed.")
             : string.Create(
                 CultureInfo.InvariantCulture,
                 $"{critical.Count + others.Count} of {breakers.Count} circuit breaker(s) are not closed: {string.Join("; ", critical.Concat(others))}.");
+        description += fleetProblems;
 
         return Task.FromResult(new HealthCheckResult(status, description, exception: null, data));
     }

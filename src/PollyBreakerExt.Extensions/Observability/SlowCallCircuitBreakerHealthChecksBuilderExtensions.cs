@@ -44,7 +44,10 @@ public static class SlowCallCircuitBreakerHealthChecksBuilderExtensions
         string[] critical = [.. criticalPipelines ?? []];
         return builder.Add(new HealthCheckRegistration(
             name,
-            serviceProvider => new SlowCallCircuitBreakerHealthCheck(serviceProvider.GetRequiredService<SlowCallCircuitBreakerRegistry>(), critical),
+            serviceProvider => new SlowCallCircuitBreakerHealthCheck(
+                serviceProvider.GetRequiredService<SlowCallCircuitBreakerRegistry>(),
+                critical,
+                serviceProvider.GetServices<ICircuitBreakerFleetStatus>()),
             failureStatus,
             tags));
     }

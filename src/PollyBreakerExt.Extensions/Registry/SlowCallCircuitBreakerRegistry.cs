@@ -26,7 +26,14 @@ public sealed class SlowCallCircuitBreakerRegistry
     private readonly List<RegisteredCircuitBreaker> _breakers = [];
     private readonly List<CircuitBreakerSelector> _isolations = [];
 
-    internal SlowCallCircuitBreakerRegistry() => Listener = new CircuitBreakerRegistryListener(this);
+    private readonly ICircuitBreakerFleet? _fleet;
+
+    internal SlowCallCircuitBreakerRegistry(ICircuitBreakerFleet? fleet = null, TimeProvider? timeProvider = null)
+    {
+        _fleet = fleet;
+        Listener = new CircuitBreakerRegistryListener(this);
+        History = new CircuitBreakerHistory(this, timeProvider ?? TimeProvider.System);
+    }
 
     /// <summary>
     /// Raised after every transition of every registered breaker, once its callbacks have run; for the extensions' metrics
@@ -48,6 +55,9 @@ public sealed class SlowCallCircuitBreakerRegistry
 
     /// <summary>Gets the listener to add to Polly's <see cref="TelemetryOptions.TelemetryListeners"/>.</summary>
     internal TelemetryListener Listener { get; }
+
+    /// <summary>Gets each breaker's recent transitions and rejection count, for the operator endpoints.</summary>
+    internal CircuitBreakerHistory History { get; }
 
     /// <summary>
     /// Lists every live breaker, in the order they were built, once per pipeline, instance and strategy name.
@@ -167,6 +177,12 @@ public sealed class SlowCallCircuitBreakerRegistry
         // The breaker holds this handler, not the other way round, so the registry still keeps nothing alive.
         controller.StateChanged += args => StateChanged?.Invoke(breaker, args);
 
+        // The breaker joins the container's fleet under its registry key (DESIGN W1); one built with its own fleet keeps it.
+        if (_fleet is not null)
+        {
+            controller.JoinFleet(_fleet, FleetKey(breaker));
+        }
+
         if (isolate)
         {
             // Nothing has run through the new breaker yet, so there is no call to wait for; the callbacks run on their own.
@@ -187,6 +203,10 @@ public sealed class SlowCallCircuitBreakerRegistry
             return [.. _breakers];
         }
     }
+
+    /// <summary>The breaker key of DESIGN W1: pipeline, instance and strategy names joined by <c>/</c>, empty ones left out.</summary>
+    internal static string FleetKey(RegisteredCircuitBreaker breaker)
+        => string.Join('/', new[] { breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName }.Where(static part => !string.IsNullOrEmpty(part)));
 
     private static bool HasSameNames(SlowCallCircuitBreakerSnapshot left, SlowCallCircuitBreakerSnapshot right)
         => string.Equals(left.PipelineName, right.PipelineName, StringComparison.Ordinal)

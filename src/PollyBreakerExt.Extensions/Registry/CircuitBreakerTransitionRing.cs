@@ -1,0 +1,72 @@
+namespace PollyBreakerExt;
+
+/// <summary>
+/// The last <see cref="Capacity"/> transitions of one breaker, in a fixed array that overwrites the oldest; and since when
+/// the breaker has been in its current state.
+/// </summary>
+/// <remarks>
+/// Written on transitions only (a breaker raises them one at a time) and read by operators; the lock is never taken on a
+/// call that does not change the state.
+/// </remarks>
+internal sealed class CircuitBreakerTransitionRing
+{
+    public const int Capacity = 100;
+
+    private readonly Lock _lock = new();
+    private readonly CircuitBreakerTransitionRecord[] _entries = new CircuitBreakerTransitionRecord[Capacity];
+    private int _next;
+    private int _count;
+    private DateTimeOffset _stateSince;
+
+    public CircuitBreakerTransitionRing(DateTimeOffset listedAt) => _stateSince = listedAt;
+
+    /// <summary>Gets when the breaker entered its current state: its last transition, or when it was listed if it has none.</summary>
+    public DateTimeOffset StateSince
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _stateSince;
+            }
+        }
+    }
+
+    /// <summary>Gets the last transition, or <see langword="null"/> when there was none.</summary>
+    public CircuitBreakerTransitionRecord? Last
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _count == 0 ? null : _entries[(_next + Capacity - 1) % Capacity];
+            }
+        }
+    }
+
+    public void Add(CircuitBreakerTransitionRecord transition)
+    {
+        lock (_lock)
+        {
+            _entries[_next] = transition;
+            _next = (_next + 1) % Capacity;
+            _count = Math.Min(_count + 1, Capacity);
+            _stateSince = transition.At;
+        }
+    }
+
+    /// <summary>Copies the kept transitions, newest first.</summary>
+    public CircuitBreakerTransitionRecord[] NewestFirst()
+    {
+        lock (_lock)
+        {
+            var copy = new CircuitBreakerTransitionRecord[_count];
+            for (var i = 0; i < _count; i++)
+            {
+                copy[i] = _entries[(_next + Capacity - 1 - i) % Capacity];
+            }
+
+            return copy;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+namespace PollyBreakerExt;
+
+/// <summary>
+/// What this replica knows of one breaker key: its local members, whether the fleet holds it open or isolated, and
+/// its part in the fleet-wide half-open. Read on callers' threads without waiting; written under <see cref="Lock"/>.
+/// </summary>
+internal sealed class FleetKeyState
+{
+    public FleetKeyState(string key) => Key = key;
+
+    public string Key { get; }
+
+    public Lock Lock { get; } = new();
+
+    /// <summary>Gets the breakers of this key in this replica (usually one).</summary>
+    public List<CircuitBreakerFleetMember> Members { get; } = [];
+
+    /// <summary>Gets or sets whether the fleet holds the key open: at the break's end a replica needs the lease to probe.</summary>
+    public volatile bool FleetOpen;
+
+    /// <summary>Gets or sets whether the fleet isolated the key (so a later fleet close, or its absence on resync, closes it).</summary>
+    public volatile bool FleetIsolated;
+
+    /// <summary>Local timestamp until which this replica holds the lease; 0 when it does not.</summary>
+    public long LeaseHeldUntil;
+
+    /// <summary>Local timestamp until which another replica's lease (or the fleet's break) lasts; 0 when unknown.</summary>
+    public long WaitUntil;
+
+    /// <summary>Local timestamp at which the lease request in flight was sent; 0 when none is.</summary>
+    public long LeaseRequestedAt;
+
+    /// <summary>Local timestamp until which this replica's own trip keeps its breaker open (re-reported on reconnect); 0 when none.</summary>
+    public long OwnTripUntil;
+
+    public CircuitBreakerFleetMember[] SnapshotMembers()
+    {
+        lock (Lock)
+        {
+            return [.. Members];
+        }
+    }
+}

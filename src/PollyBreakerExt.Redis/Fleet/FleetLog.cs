@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace PollyBreakerExt;
+
+/// <summary>The fleet's log messages.</summary>
+internal static partial class FleetLog
+{
+    [LoggerMessage(EventId = 101, EventName = "FleetMessageIgnored", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} ignored a message ({Problem}).")]
+    public static partial void MessageIgnored(ILogger logger, string replicaId, string problem);
+
+    [LoggerMessage(EventId = 102, EventName = "FleetStoredStateIgnored", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} ignored the stored {What} of '{Key}' ({Problem}).")]
+    public static partial void StoredStateIgnored(ILogger logger, string replicaId, string what, string key, string problem);
+
+    [LoggerMessage(EventId = 103, EventName = "FleetDisconnected", Level = LogLevel.Warning, Message = "Fleet {ReplicaId} lost Redis ({FailureType}); its breakers work alone until it reconnects.")]
+    public static partial void Disconnected(ILogger logger, string replicaId, string failureType);
+
+    [LoggerMessage(EventId = 104, EventName = "FleetSynchronized", Level = LogLevel.Information, Message = "Fleet {ReplicaId} is connected and synchronized ({Keys} breaker key(s)).")]
+    public static partial void Synchronized(ILogger logger, string replicaId, int keys);
+
+    [LoggerMessage(EventId = 105, EventName = "FleetCallbackFailed", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} could not move a breaker.")]
+    public static partial void MoveFailed(ILogger logger, Exception exception, string replicaId);
+
+    [LoggerMessage(EventId = 106, EventName = "FleetWorkDropped", Level = LogLevel.Debug, Message = "Fleet work dropped: the queue is full or closed.")]
+    public static partial void WorkDropped(ILogger logger);
+
+    [LoggerMessage(EventId = 107, EventName = "FleetWorkFailed", Level = LogLevel.Debug, Message = "Fleet work failed; the breakers keep their local state and resync on reconnect.")]
+    public static partial void WorkFailed(ILogger logger, Exception exception);
+}

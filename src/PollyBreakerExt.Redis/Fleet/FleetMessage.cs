@@ -1,0 +1,146 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace PollyBreakerExt;
+
+/// <summary>
+/// One message on the fleet's channel, or one piece of stored state: compact JSON, optionally signed with HMAC-SHA256.
+/// </summary>
+/// <remarks>
+/// The nonce and the timestamp (Redis' clock as the sender estimates it) make a replay detectable; the signature covers
+/// every field, so a message cannot be moved to another breaker or another kind.
+/// </remarks>
+internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, string Nonce, long Timestamp, string Key, long BreakMilliseconds)
+{
+    /// <summary>Anything longer is ignored unread: no real message comes near it.</summary>
+    public const int MaxLength = 4096;
+
+    private const int Version = 1;
+
+    public static FleetMessage Create(FleetMessageKind kind, string replica, long timestamp, string key, long breakMilliseconds = 0)
+        => new(kind, replica, Convert.ToHexString(RandomNumberGenerator.GetBytes(12)), timestamp, key, breakMilliseconds);
+
+    public string Serialize(byte[]? signingKey)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("v", Version);
+            json.WriteString("t", KindName(Kind));
+            json.WriteString("r", Replica);
+            json.WriteString("n", Nonce);
+            json.WriteNumber("ts", Timestamp);
+            json.WriteString("k", Key);
+            json.WriteNumber("b", BreakMilliseconds);
+            if (signingKey is not null)
+            {
+                json.WriteString("s", Convert.ToBase64String(Sign(signingKey)));
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Reads a message; <see langword="null"/> with the reason when it is not one this version of the fleet wrote.</summary>
+    public static FleetMessage? TryParse(ReadOnlySpan<byte> utf8, byte[]? signingKey, out string? problem)
+    {
+        problem = null;
+        if (utf8.Length > MaxLength)
+        {
+            problem = "oversized";
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(utf8.ToArray());
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("v", out var version) || version.ValueKind != JsonValueKind.Number
+                || version.GetInt32() != Version)
+            {
+                problem = "foreign";
+                return null;
+            }
+
+            var kind = ParseKind(root.GetProperty("t").GetString());
+            var message = new FleetMessage(
+                kind ?? FleetMessageKind.Vote,
+                NonEmpty(root.GetProperty("r").GetString()),
+                NonEmpty(root.GetProperty("n").GetString()),
+                root.GetProperty("ts").GetInt64(),
+                NonEmpty(root.GetProperty("k").GetString()),
+                root.GetProperty("b").GetInt64());
+            if (kind is null || message.BreakMilliseconds < 0)
+            {
+                problem = "foreign";
+                return null;
+            }
+
+            if (signingKey is not null)
+            {
+                var signature = root.TryGetProperty("s", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+                if (signature is null || !TryFromBase64(signature, out var bytes)
+                    || !CryptographicOperations.FixedTimeEquals(bytes, message.Sign(signingKey)))
+                {
+                    problem = "unsigned or badly signed";
+                    return null;
+                }
+            }
+
+            return message;
+        }
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            problem = "malformed";
+            return null;
+        }
+    }
+
+    private static string NonEmpty(string? value) => string.IsNullOrEmpty(value) ? throw new FormatException("empty field") : value;
+
+    private static bool TryFromBase64(string text, out byte[] bytes)
+    {
+        bytes = new byte[(text.Length * 3 / 4) + 3];
+        if (Convert.TryFromBase64String(text, bytes, out var written))
+        {
+            bytes = bytes[..written];
+            return true;
+        }
+
+        return false;
+    }
+
+    private static string KindName(FleetMessageKind kind) => kind switch
+    {
+        FleetMessageKind.Vote => "vote",
+        FleetMessageKind.Open => "open",
+        FleetMessageKind.Closed => "closed",
+        FleetMessageKind.Isolate => "isolate",
+        _ => "close",
+    };
+
+    private static FleetMessageKind? ParseKind(string? name) => name switch
+    {
+        "vote" => FleetMessageKind.Vote,
+        "open" => FleetMessageKind.Open,
+        "closed" => FleetMessageKind.Closed,
+        "isolate" => FleetMessageKind.Isolate,
+        "close" => FleetMessageKind.Close,
+        _ => null,
+    };
+
+    private byte[] Sign(byte[] signingKey)
+    {
+        // Lengths before the free-text fields, so that no two messages sign the same text.
+        var text = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{Version}|{KindName(Kind)}|{Replica.Length}:{Replica}|{Nonce.Length}:{Nonce}|{Timestamp}|{Key.Length}:{Key}|{BreakMilliseconds}");
+        return HMACSHA256.HashData(signingKey, Encoding.UTF8.GetBytes(text));
+    }
+}

@@ -1,0 +1,70 @@
+using StackExchange.Redis;
+
+namespace PollyBreakerExt;
+
+/// <summary>Fleet-wide manual control: isolate and close on every replica, stored for later joiners (F6).</summary>
+public sealed partial class RedisCircuitBreakerFleet
+{
+    /// <summary>
+    /// Isolates the breaker <paramref name="breakerKey"/> on every replica (reason <see cref="CircuitTransitionReason.Manual"/>),
+    /// including those that join later, until <see cref="CloseAsync"/>.
+    /// </summary>
+    /// <param name="breakerKey">The breaker key (DESIGN W1: its registry key, or its name outside a container).</param>
+    /// <param name="cancellationToken">Cancels the wait; the isolation may still travel.</param>
+    /// <returns>A task that completes once this replica's breakers are isolated and the isolation is stored and published.</returns>
+    /// <exception cref="ArgumentException"><paramref name="breakerKey"/> is null, empty or blank.</exception>
+    /// <exception cref="RedisException">Redis could not be reached: only this replica's breakers were isolated.</exception>
+    public async Task IsolateAsync(string breakerKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(breakerKey);
+        var state = State(breakerKey);
+        state.FleetIsolated = true;
+        foreach (var member in state.SnapshotMembers())
+        {
+            await member.Breaker.IsolateAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var payload = Message(FleetMessageKind.Isolate, breakerKey);
+        await database.ScriptEvaluateAsync(FleetScripts.Isolate, [_keys.Isolated(breakerKey)], [payload, Channel]).ConfigureAwait(false);
+        _telemetry.Sent();
+    }
+
+    /// <summary>
+    /// Closes the breaker <paramref name="breakerKey"/> on every replica (reason <see cref="CircuitTransitionReason.Manual"/>)
+    /// and removes the fleet's stored state of it: isolation, open break, lease and trip reports.
+    /// </summary>
+    /// <param name="breakerKey">The breaker key.</param>
+    /// <param name="cancellationToken">Cancels the wait; the close may still travel.</param>
+    /// <returns>A task that completes once this replica's breakers are closed and the close is stored and published.</returns>
+    /// <exception cref="ArgumentException"><paramref name="breakerKey"/> is null, empty or blank.</exception>
+    /// <exception cref="RedisException">Redis could not be reached: only this replica's breakers were closed.</exception>
+    public async Task CloseAsync(string breakerKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(breakerKey);
+        var state = State(breakerKey);
+        ForgetFleetState(state);
+        foreach (var member in state.SnapshotMembers())
+        {
+            await member.Breaker.CloseAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var payload = Message(FleetMessageKind.Close, breakerKey);
+        RedisKey[] keys = [_keys.Isolated(breakerKey), _keys.Open(breakerKey), _keys.Lease(breakerKey), _keys.Trips(breakerKey), _keys.Votes(breakerKey)];
+        await database.ScriptEvaluateAsync(FleetScripts.Close, keys, [payload, Channel]).ConfigureAwait(false);
+        _telemetry.Sent();
+    }
+
+    private static void ForgetFleetState(FleetKeyState state)
+    {
+        lock (state.Lock)
+        {
+            state.FleetIsolated = false;
+            state.FleetOpen = false;
+            state.LeaseHeldUntil = 0;
+            state.WaitUntil = 0;
+            state.OwnTripUntil = 0;
+        }
+    }
+}

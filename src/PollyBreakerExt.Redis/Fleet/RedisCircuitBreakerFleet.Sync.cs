@@ -1,0 +1,130 @@
+using System.Globalization;
+using Polly.CircuitBreaker;
+using StackExchange.Redis;
+
+namespace PollyBreakerExt;
+
+/// <summary>Connecting, reconnecting and reading the fleet's stored state (F3, F5).</summary>
+public sealed partial class RedisCircuitBreakerFleet
+{
+    private async Task StartAsync()
+    {
+        var connection = await _connecting.ConfigureAwait(false);
+        _connection = connection;
+        connection.ConnectionFailed += OnConnectionFailed;
+        connection.ConnectionRestored += OnConnectionRestored;
+        await ResyncAsync().ConfigureAwait(false);
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs args)
+    {
+        _synchronized = false;
+        FleetLog.Disconnected(_logger, ReplicaId, args.FailureType.ToString());
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs args) => _queue.Enqueue(ResyncAsync);
+
+    /// <summary>Subscribes (once), reads Redis' clock, then every key's stored state; re-reports trips still in force.</summary>
+    private async Task ResyncAsync()
+    {
+        if (_connection is not { IsConnected: true } connection)
+        {
+            return;
+        }
+
+        if (!_subscribed)
+        {
+            await connection.GetSubscriber().SubscribeAsync(_keys.Channel, _onMessage).ConfigureAwait(false);
+            _subscribed = true;
+        }
+
+        var sentAt = _timeProvider.GetTimestamp();
+        var time = (RedisResult[])(await connection.GetDatabase().ExecuteAsync("TIME").ConfigureAwait(false))!;
+        var redisMilliseconds = (long.Parse((string)time[0]!, CultureInfo.InvariantCulture) * 1000)
+            + (long.Parse((string)time[1]!, CultureInfo.InvariantCulture) / 1000);
+        _clock.Synchronize(redisMilliseconds, sentAt);
+
+        foreach (var state in _states.Values)
+        {
+            await SyncKeyAsync(state, reportOwnTrip: true).ConfigureAwait(false);
+        }
+
+        _synchronized = true;
+        FleetLog.Synchronized(_logger, ReplicaId, _states.Count);
+    }
+
+    /// <summary>Applies what Redis holds for one key: a fleet isolation, an open fleet (for its PTTL); else re-reports an own trip.</summary>
+    private async Task SyncKeyAsync(FleetKeyState state, bool reportOwnTrip)
+    {
+        if (_connection is not { IsConnected: true } connection || !_clock.IsSynchronized)
+        {
+            return;
+        }
+
+        var result = (RedisResult[])(await connection.GetDatabase()
+            .ScriptEvaluateAsync(FleetScripts.Read, [_keys.Isolated(state.Key), _keys.Open(state.Key)]).ConfigureAwait(false))!;
+        var redisNow = long.Parse((string)result[3]!, CultureInfo.InvariantCulture);
+        var members = state.SnapshotMembers();
+
+        if (Stored((string?)result[0], FleetMessageKind.Isolate, state.Key, "isolation") is not null)
+        {
+            state.FleetIsolated = true;
+            foreach (var member in members.Where(member => member.Breaker.CircuitState != CircuitState.Isolated))
+            {
+                await member.Breaker.IsolateAsync().ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (state.FleetIsolated)
+        {
+            // Closed fleet-wide while this replica was away.
+            state.FleetIsolated = false;
+            foreach (var member in members.Where(member => member.Breaker.CircuitState == CircuitState.Isolated))
+            {
+                await member.Breaker.CloseAsync().ConfigureAwait(false);
+            }
+        }
+
+        var pttl = (long)result[2];
+        if (Stored((string?)result[1], FleetMessageKind.Open, state.Key, "open break") is { } open && pttl > 0)
+        {
+            // Never longer than the break the opener gave, whatever expiry the key was given since.
+            var remaining = Math.Min(pttl, open.Timestamp + open.BreakMilliseconds - redisNow);
+            if (remaining > 0)
+            {
+                state.FleetOpen = true;
+                foreach (var member in members)
+                {
+                    await member.OpenAsync(TimeSpan.FromMilliseconds(remaining)).ConfigureAwait(false);
+                }
+
+                return;
+            }
+        }
+
+        if (reportOwnTrip && state.OwnTripUntil > _timeProvider.GetTimestamp() && members.Any(member => member.Breaker.CircuitState == CircuitState.Open))
+        {
+            await TripAsync(state).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads a stored payload; <see langword="null"/> when absent, or (logged) not a valid one of that kind and key.</summary>
+    private FleetMessage? Stored(string? payload, FleetMessageKind kind, string key, string what)
+    {
+        if (string.IsNullOrEmpty(payload))
+        {
+            return null;
+        }
+
+        var message = FleetMessage.TryParse(System.Text.Encoding.UTF8.GetBytes(payload), _signingKey, out var problem);
+        if (message is null || message.Kind != kind || !string.Equals(message.Key, key, StringComparison.Ordinal))
+        {
+            FleetLog.StoredStateIgnored(_logger, ReplicaId, what, key, problem ?? "another kind or key");
+            return null;
+        }
+
+        return message;
+    }
+}

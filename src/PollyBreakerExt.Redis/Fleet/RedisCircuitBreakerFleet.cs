@@ -1,0 +1,256 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly.CircuitBreaker;
+using StackExchange.Redis;
+
+namespace PollyBreakerExt;
+
+/// <summary>
+/// A fleet of replicas whose breakers learn together over Redis: they share transitions, never calls (DESIGN W1).
+/// </summary>
+/// <remarks>
+/// <para>
+/// No call ever touches Redis: closed calls, rejections and probes are decided from memory. Redis is written when a
+/// breaker trips or closes after probing (in the background), read when a breaker joins and when the replica
+/// reconnects. While Redis is down, paused or unreachable every breaker works alone, exactly as without a fleet.
+/// </para>
+/// <para>
+/// A trip opens the fleet once <see cref="RedisCircuitBreakerFleetOptions.Quorum"/> replicas reported one within the
+/// quorum window; every replica's breaker of that key then opens (reason <see cref="CircuitTransitionReason.Fleet"/>) for
+/// the break that remains. When the break ends one replica takes the probe lease and probes; its result closes or
+/// reopens every replica.
+/// </para>
+/// </remarks>
+public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAsyncDisposable
+{
+    /// <summary>How long a breaker waiting for the answer to its lease request rejects before it asks again.</summary>
+    private static readonly TimeSpan LeaseAnswerPoll = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>A lease request unanswered this long means Redis is stalled: the breaker probes alone.</summary>
+    private static readonly TimeSpan LeasePatience = TimeSpan.FromSeconds(1);
+
+    private readonly RedisCircuitBreakerFleetOptions _options;
+    private readonly FleetKeys _keys;
+    private readonly byte[]? _signingKey;
+    private readonly TimeProvider _timeProvider;
+    private readonly RedisClock _clock;
+    private readonly ReplayGuard _replayGuard = new();
+    private readonly FleetTelemetry _telemetry;
+    private readonly FleetWorkQueue _queue;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, FleetKeyState> _states = new(StringComparer.Ordinal);
+    private readonly Task<IConnectionMultiplexer> _connecting;
+    private readonly bool _ownsConnection;
+    private readonly Action<RedisChannel, RedisValue> _onMessage;
+    private IConnectionMultiplexer? _connection;
+    private volatile bool _synchronized;
+    private bool _subscribed;
+    private int _disposed;
+
+    /// <summary>Creates a fleet over <paramref name="connection"/>, which it uses but does not dispose.</summary>
+    /// <param name="connection">The connection to Redis; it may be down now: the fleet joins its peers once it is up.</param>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="connection"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An option is out of range (the message names it).</exception>
+    public RedisCircuitBreakerFleet(IConnectionMultiplexer connection, RedisCircuitBreakerFleetOptions? options = null)
+        : this(Task.FromResult(connection ?? throw new ArgumentNullException(nameof(connection))), options, ownsConnection: false, loggerFactory: null, timeProvider: null)
+    {
+    }
+
+    internal RedisCircuitBreakerFleet(
+        Task<IConnectionMultiplexer> connecting,
+        RedisCircuitBreakerFleetOptions? options,
+        bool ownsConnection,
+        ILoggerFactory? loggerFactory,
+        TimeProvider? timeProvider)
+    {
+        _options = (options ?? new()).Clone();
+        _options.Validate();
+        ReplicaId = _options.ReplicaId ?? string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        _keys = new FleetKeys(_options.KeyPrefix);
+        _signingKey = _options.SigningKey;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _clock = new RedisClock(_timeProvider);
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(FleetTelemetryNames.LoggerCategory);
+        _telemetry = new FleetTelemetry(ReplicaId, _options.KeyPrefix, () => IsConnected);
+        _queue = new FleetWorkQueue(_logger);
+        _connecting = connecting;
+        _ownsConnection = ownsConnection;
+        _onMessage = OnMessage;
+        _queue.Enqueue(StartAsync);
+    }
+
+    /// <summary>Gets this replica's identity in the fleet.</summary>
+    public string ReplicaId { get; }
+
+    /// <summary>Gets whether the fleet reaches Redis and has synchronized its breakers; while not, they work alone.</summary>
+    public bool IsConnected => _synchronized && _connection is { IsConnected: true };
+
+    /// <inheritdoc/>
+    void ICircuitBreakerFleet.Join(CircuitBreakerFleetMember member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        var state = State(member.Key);
+        lock (state.Lock)
+        {
+            state.Members.Add(member);
+        }
+
+        // Queued behind the start, so it runs once Redis is reached (F3); a reconnect reads every key again.
+        _queue.Enqueue(() => SyncKeyAsync(state, reportOwnTrip: false));
+    }
+
+    /// <inheritdoc/>
+    void ICircuitBreakerFleet.Leave(CircuitBreakerFleetMember member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        if (_states.TryGetValue(member.Key, out var state))
+        {
+            lock (state.Lock)
+            {
+                state.Members.Remove(member);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    void ICircuitBreakerFleet.OnTransition(CircuitBreakerFleetMember member, in CircuitStateChangedArguments args)
+    {
+        // The fleet's own moves and an operator's local ones are not news for the fleet.
+        if (args.Reason is CircuitTransitionReason.Fleet or CircuitTransitionReason.Manual || !_states.TryGetValue(member.Key, out var state))
+        {
+            return;
+        }
+
+        var now = _timeProvider.GetTimestamp();
+        if (args.NewState == CircuitState.Open)
+        {
+            var breakDuration = args.BreakDuration ?? TimeSpan.Zero;
+            bool wasProber;
+            lock (state.Lock)
+            {
+                state.OwnTripUntil = now + Ticks(breakDuration);
+                wasProber = args.PreviousState == CircuitState.HalfOpen && state.LeaseHeldUntil != 0;
+                state.LeaseHeldUntil = 0;
+                state.WaitUntil = 0;
+            }
+
+            _queue.Enqueue(wasProber ? () => ReopenAsync(state, breakDuration) : () => TripAsync(state));
+        }
+        else if (args.NewState == CircuitState.Closed)
+        {
+            bool wasProber;
+            lock (state.Lock)
+            {
+                wasProber = state.LeaseHeldUntil != 0;
+                state.OwnTripUntil = 0;
+                state.LeaseHeldUntil = 0;
+                state.WaitUntil = 0;
+                state.FleetOpen = false;
+            }
+
+            if (wasProber)
+            {
+                _queue.Enqueue(() => ClosedAsync(state));
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    bool ICircuitBreakerFleet.TryBeginProbing(CircuitBreakerFleetMember member, out TimeSpan retryAfter)
+    {
+        retryAfter = TimeSpan.Zero;
+        if (!IsConnected || !_states.TryGetValue(member.Key, out var state) || !state.FleetOpen)
+        {
+            return true; // alone: the breaker probes on its own
+        }
+
+        var now = _timeProvider.GetTimestamp();
+        lock (state.Lock)
+        {
+            if (state.LeaseHeldUntil != 0 && now < state.LeaseHeldUntil)
+            {
+                return true;
+            }
+
+            if (state.WaitUntil != 0 && now < state.WaitUntil)
+            {
+                retryAfter = _timeProvider.GetElapsedTime(now, state.WaitUntil);
+                return false;
+            }
+
+            if (state.LeaseRequestedAt != 0)
+            {
+                if (_timeProvider.GetElapsedTime(state.LeaseRequestedAt, now) > LeasePatience)
+                {
+                    state.LeaseRequestedAt = 0;
+                    return true;
+                }
+            }
+            else
+            {
+                state.LeaseRequestedAt = now;
+                _queue.Enqueue(() => RequestLeaseAsync(state));
+            }
+        }
+
+        retryAfter = LeaseAnswerPoll;
+        return false;
+    }
+
+    /// <summary>Stops listening and sending; the breakers keep their state and work alone. Disposes the connection if the fleet made it.</summary>
+    /// <returns>A task that completes once the fleet stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _synchronized = false;
+        await _queue.DisposeAsync().ConfigureAwait(false);
+        if (_connection is { } connection)
+        {
+            connection.ConnectionFailed -= OnConnectionFailed;
+            connection.ConnectionRestored -= OnConnectionRestored;
+            try
+            {
+                await connection.GetSubscriber().UnsubscribeAsync(_keys.Channel, _onMessage, CommandFlags.FireAndForget).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Redis may be down at disposal; there is nothing left to undo.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
+            if (_ownsConnection)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        _telemetry.Dispose();
+    }
+
+    private RedisValue Channel => _keys.Channel.ToString();
+
+    private long Ticks(TimeSpan duration) => (long)(duration.TotalSeconds * _timeProvider.TimestampFrequency);
+
+    private FleetKeyState State(string key) => _states.GetOrAdd(key, static key => new FleetKeyState(key));
+
+    private string Message(FleetMessageKind kind, string key, long breakMilliseconds = 0)
+        => FleetMessage.Create(kind, ReplicaId, _clock.Now(), key, breakMilliseconds).Serialize(_signingKey);
+
+    private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!_clock.IsSynchronized)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "The fleet has not reached Redis yet: the change was made on this replica only.");
+        }
+
+        return connection.GetDatabase();
+    }
+}

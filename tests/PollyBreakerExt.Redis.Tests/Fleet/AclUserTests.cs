@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace PollyBreakerExt.Redis.Tests.Fleet;
+
+/// <summary>docs/fleet.md, "Security": a fleet works with a Redis user allowed only the commands, keys and channels listed there.</summary>
+public sealed class AclUserTests : IAsyncLifetime
+{
+    /// <summary>Exactly the ACL of docs/fleet.md.</summary>
+    private static readonly string[] Rules =
+    [
+        "on", ">long-random-password", "resetkeys", "~pollybreakerext:*", "resetchannels", "&pollybreakerext:*", "&__Booksleeve_MasterChanged",
+        "-@all", "+eval", "+evalsha", "+script|load", "+publish", "+subscribe", "+unsubscribe", "+time",
+        "+get", "+set", "+del", "+pttl", "+pexpire", "+zadd", "+zrangebyscore", "+zrem", "+zrange", "+hset", "+hget", "+hdel",
+        "+ping", "+echo", "+info", "+client|setname", "+hello", "+auth", "+select", "+config|get", "+cluster|nodes",
+    ];
+
+    private RedisServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task A_fleet_whose_user_may_run_only_the_documented_commands_opens_probes_closes_and_isolates()
+    {
+        await using (var admin = await _server.AdminAsync())
+        {
+            await admin.GetDatabase().ExecuteAsync("ACL", ["SETUSER", "fleet", .. Rules]);
+        }
+
+        var connectionString = string.Create(CultureInfo.InvariantCulture, $"{_server.ConnectionString},user=fleet,password=long-random-password");
+        await using var c0 = await ConnectionMultiplexer.ConnectAsync(connectionString);
+        await using var c1 = await ConnectionMultiplexer.ConnectAsync(connectionString);
+        await using var f0 = new RedisCircuitBreakerFleet(c0);
+        await using var f1 = new RedisCircuitBreakerFleet(c1);
+        await Eventually.HoldsAsync(() => f0.IsConnected && f1.IsConnected, "both fleets connect as the restricted user");
+        var b0 = new TestBreaker("payments", f0, TimeSpan.FromMilliseconds(500));
+        var b1 = new TestBreaker("payments", f1, TimeSpan.FromSeconds(30));
+
+        b0.Fail();
+        await Eventually.HoldsAsync(() => b1.State == CircuitState.Open, "the trip travels");
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                b0.Succeed();
+                return b1.State == CircuitState.Closed;
+            },
+            "the prober's success closes the other replica");
+        await f1.IsolateAsync("payments");
+        await Eventually.HoldsAsync(() => b0.State == CircuitState.Isolated, "the isolation travels");
+        await f0.CloseAsync("payments");
+        await Eventually.HoldsAsync(() => b1.State == CircuitState.Closed, "the close travels");
+
+        // The user is really restricted: outside the prefix, or another command, is refused.
+        await Assert.ThrowsAsync<RedisServerException>(() => c0.GetDatabase().StringSetAsync("elsewhere", "x"));
+        await Assert.ThrowsAsync<RedisServerException>(() => c0.GetDatabase().StringIncrementAsync("pollybreakerext:counter"));
+    }
+}

@@ -1,0 +1,149 @@
+namespace PollyBreakerExt.Redis.Tests.Fleet;
+
+/// <summary>DESIGN W1, F5: Redis killed, paused or restarted never hurts a call; the fleet heals and resyncs.</summary>
+public sealed class RedisFaultTests : IAsyncLifetime
+{
+    private static readonly TimeSpan LongBreak = TimeSpan.FromSeconds(60);
+
+    private RedisServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Redis_killed_mid_traffic_leaves_every_call_decided_at_once_and_the_fleet_resyncs_after_the_restart()
+    {
+        var replicas = await Replica.StartManyAsync(_server, 3);
+        await using var r0 = replicas[0];
+        await using var r1 = replicas[1];
+        await using var r2 = replicas[2];
+        var breakers = replicas.Select(replica => replica.Breaker("payments", LongBreak)).ToArray();
+        using var stop = new CancellationTokenSource();
+
+        // Traffic on every replica throughout; TestBreaker asserts each call is decided without waiting.
+        var calls = 0;
+        var traffic = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                foreach (var breaker in breakers)
+                {
+                    var outcome = breaker.Succeed();
+                    Assert.True(
+                        outcome.Exception is null or BrokenCircuitException,
+                        $"A call saw {outcome.Exception?.GetType().Name}: no call may see Redis' failure.");
+                    Assert.True(outcome.Exception is not BrokenCircuitException || breaker.State != CircuitState.Closed, "A closed breaker rejected.");
+                    Interlocked.Increment(ref calls);
+                }
+
+                await Task.Delay(1);
+            }
+        });
+
+        await _server.StopAsync();
+        await Eventually.HoldsAsync(() => replicas.All(replica => !replica.Fleet.IsConnected), "every fleet notices Redis is gone");
+
+        // Alone, a replica still trips and rejects on its own; the others, not told, keep calling.
+        breakers[0].Fail();
+        Assert.Equal(CircuitState.Open, breakers[0].State);
+        await Task.Delay(300);
+        Assert.Equal(CircuitState.Closed, breakers[1].State);
+        Assert.Equal(CircuitState.Closed, breakers[2].State);
+
+        await _server.RestartAsync();
+        await Eventually.HoldsAsync(() => replicas.All(replica => replica.Fleet.IsConnected), "every fleet reconnects", TimeSpan.FromSeconds(40));
+
+        // The trip still in force is reported again on reconnect, and the fleet opens.
+        await Eventually.HoldsAsync(() => breakers[1].State == CircuitState.Open && breakers[2].State == CircuitState.Open, "the others open after the resync");
+        Assert.Equal(CircuitTransitionReason.Fleet, breakers[1].TransitionsSoFar()[^1].Reason);
+
+        stop.Cancel();
+        await traffic;
+        Assert.True(calls > 100, $"Traffic ran throughout ({calls} calls).");
+    }
+
+    [Fact]
+    public async Task A_replica_that_reconnects_learns_of_a_fleet_opened_while_it_was_away()
+    {
+        await using var connection = await _server.ConnectAsync();
+        await using var away = await Replica.StartAsync(_server);
+        var awayBreaker = away.Breaker("payments", LongBreak);
+
+        await _server.StopAsync();
+        await Eventually.HoldsAsync(() => !away.Fleet.IsConnected, "the replica notices Redis is gone");
+        await _server.RestartAsync();
+        await using var present = await Replica.StartAsync(_server);
+        var presentBreaker = present.Breaker("payments", LongBreak);
+        presentBreaker.Fail();
+
+        await Eventually.HoldsAsync(() => awayBreaker.State == CircuitState.Open, "the returning replica opens", TimeSpan.FromSeconds(40));
+        Assert.Equal(CircuitTransitionReason.Fleet, awayBreaker.TransitionsSoFar()[^1].Reason);
+    }
+
+    [Fact]
+    public async Task Redis_paused_delays_no_call_and_the_trip_travels_once_it_answers()
+    {
+        var replicas = await Replica.StartManyAsync(_server, 2);
+        await using var r0 = replicas[0];
+        await using var r1 = replicas[1];
+        var tripping = r0.Breaker("payments", LongBreak);
+        var other = r1.Breaker("payments", LongBreak);
+
+        await _server.PauseAsync(TimeSpan.FromMilliseconds(1500));
+        tripping.Fail();
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.IsType<BrokenCircuitException>(tripping.Succeed().Exception);
+            // Whether the trip got through before the pause took hold is up to Redis; either way the call is decided at once.
+            var outcome = other.Succeed();
+            Assert.True(outcome.Exception is null or BrokenCircuitException, $"A call saw {outcome.Exception}.");
+        }
+
+        await Eventually.HoldsAsync(() => other.State == CircuitState.Open, "the trip travels after the pause");
+        Assert.Equal(CircuitTransitionReason.Fleet, other.TransitionsSoFar()[^1].Reason);
+    }
+
+    [Fact]
+    public async Task A_break_that_ends_while_Redis_is_paused_is_probed_without_waiting_for_the_lease()
+    {
+        await using var r0 = await Replica.StartAsync(_server);
+        await using var r1 = await Replica.StartAsync(_server);
+        var tripping = r0.Breaker("payments", TimeSpan.FromMilliseconds(800));
+        var other = r1.Breaker("payments", TimeSpan.FromSeconds(30));
+        tripping.Fail();
+        await Eventually.HoldsAsync(() => other.State == CircuitState.Open, "the fleet opens for the tripping replica's break");
+
+        // Redis stops answering before the break ends: the lease request hangs, the breaker must not.
+        await _server.PauseAsync(TimeSpan.FromSeconds(4));
+        await Eventually.HoldsAsync(
+            () =>
+            {
+                other.Succeed(); // decided at once every time (TestBreaker asserts it)
+                return other.State == CircuitState.Closed;
+            },
+            "the breaker probes alone and closes");
+
+        Assert.Equal(CircuitTransitionReason.HalfOpenSucceeded, other.TransitionsSoFar()[^1].Reason);
+    }
+
+    [Fact]
+    public async Task A_fleet_whose_Redis_never_answers_leaves_its_breakers_working_alone()
+    {
+        await _server.StopAsync();
+        var connection = await ConnectionMultiplexer.ConnectAsync(_server.ConnectionString);
+        await using var fleet = new RedisCircuitBreakerFleet(connection, new RedisCircuitBreakerFleetOptions { KeyPrefix = "test" });
+        var breaker = new TestBreaker("payments", fleet, TimeSpan.FromMilliseconds(200));
+
+        breaker.Fail();
+        Assert.Equal(CircuitState.Open, breaker.State);
+        await Task.Delay(300);
+
+        Assert.Equal(42, breaker.Succeed().Result); // probes on its own: no lease to wait for
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.False(fleet.IsConnected);
+        await Assert.ThrowsAsync<RedisConnectionException>(() => fleet.IsolateAsync("payments"));
+        Assert.Equal(CircuitState.Isolated, breaker.State); // isolated on this replica at least
+        await connection.DisposeAsync();
+    }
+}

@@ -1,0 +1,46 @@
+using PollyBreakerExt;
+
+namespace PollyBreakerExt.Redis.Tests.Utils;
+
+/// <summary>One replica: its own connection to Redis and its fleet.</summary>
+public sealed class Replica : IAsyncDisposable
+{
+    private Replica(ConnectionMultiplexer connection, RedisCircuitBreakerFleet fleet)
+    {
+        Connection = connection;
+        Fleet = fleet;
+    }
+
+    public ConnectionMultiplexer Connection { get; }
+
+    public RedisCircuitBreakerFleet Fleet { get; }
+
+    public static async Task<Replica> StartAsync(RedisServer server, Action<RedisCircuitBreakerFleetOptions>? configure = null, string prefix = "test")
+    {
+        var options = new RedisCircuitBreakerFleetOptions { KeyPrefix = prefix };
+        configure?.Invoke(options);
+        var connection = await server.ConnectAsync();
+        var replica = new Replica(connection, new RedisCircuitBreakerFleet(connection, options));
+        await Eventually.HoldsAsync(() => replica.Fleet.IsConnected, $"replica {replica.Fleet.ReplicaId} is connected");
+        return replica;
+    }
+
+    public static async Task<Replica[]> StartManyAsync(RedisServer server, int count, Action<RedisCircuitBreakerFleetOptions>? configure = null)
+    {
+        var replicas = new Replica[count];
+        for (var i = 0; i < count; i++)
+        {
+            replicas[i] = await StartAsync(server, configure);
+        }
+
+        return replicas;
+    }
+
+    public TestBreaker Breaker(string name, TimeSpan breakDuration, int successThreshold = 1) => new(name, Fleet, breakDuration, successThreshold);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Fleet.DisposeAsync();
+        await Connection.DisposeAsync();
+    }
+}
