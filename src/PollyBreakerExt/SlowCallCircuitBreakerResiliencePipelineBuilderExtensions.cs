@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Polly;
 using Polly.Telemetry;
@@ -22,6 +23,10 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ValidationException"><paramref name="options"/> are invalid, or the pipeline already has a slow-call breaker with their <c>Name</c>.</exception>
     /// <remarks>Add it before a retry so that the retry runs inside the breaker: a call whose retries all fail is one failure.</remarks>
+    // Polly validates the options with data annotations, by reflection over their properties. Every property of the options
+    // is read by the breaker, so trimming keeps them and their attributes (Polly's own AddCircuitBreaker says the same); the
+    // package consumer's native-AOT run in CI checks that a bad option is still refused by name.
+    [UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode", Justification = "All options members are preserved.")]
     public static ResiliencePipelineBuilder AddSlowCallCircuitBreaker(
         this ResiliencePipelineBuilder builder,
         SlowCallCircuitBreakerStrategyOptions options)
@@ -47,6 +52,7 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ValidationException"><paramref name="options"/> are invalid, or the pipeline already has a slow-call breaker with their <c>Name</c>.</exception>
     /// <remarks>Add it before a retry so that the retry runs inside the breaker: a call whose retries all fail is one failure.</remarks>
+    [UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode", Justification = "All options members are preserved (see above).")]
     public static ResiliencePipelineBuilder<TResult> AddSlowCallCircuitBreaker<TResult>(
         this ResiliencePipelineBuilder<TResult> builder,
         SlowCallCircuitBreakerStrategyOptions<TResult> options)

@@ -2,7 +2,7 @@ using PollyBreakerExt.Tests.Utils;
 
 namespace PollyBreakerExt.Tests;
 
-/// <summary>The closed-state success path allocates nothing (DESIGN.md targets), measured on the calling thread.</summary>
+/// <summary>The closed-state success path allocates nothing (docs/design.md, Targets), measured on the calling thread.</summary>
 public class AllocationTests
 {
     private const int Calls = 10_000;

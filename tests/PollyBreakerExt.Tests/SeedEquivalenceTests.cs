@@ -3,7 +3,7 @@ using PollyBreakerExt.Tests.Utils;
 namespace PollyBreakerExt.Tests;
 
 /// <summary>
-/// With FailureRatio and SlowCallDurationThreshold off, the breaker behaves call for call like the seed's Python breaker
+/// With FailureRatio and SlowCallDurationThreshold off, the breaker behaves call for call like the reference breaker (docs/design.md)
 /// on any sequential trace: same result, same state after, same transitions.
 /// </summary>
 public class SeedEquivalenceTests

@@ -2,14 +2,14 @@ using Polly.CircuitBreaker;
 
 namespace PollyBreakerExt.Demo.ProductApi;
 
-/// <summary>How the demo shows one breaker in <c>/health/circuits</c> and <c>/health</c>: the seed's fields and the metrics.</summary>
+/// <summary>How the demo shows one breaker in <c>/health/circuits</c> and <c>/health</c>: the reference breaker's example fields and the metrics.</summary>
 public static class CircuitSnapshotJson
 {
     /// <summary>Gets a breaker's display name: pipeline, instance when there is one, and strategy.</summary>
     public static string Name(SlowCallCircuitBreakerSnapshot breaker)
         => $"{breaker.PipelineName}{(breaker.PipelineInstanceName is null ? null : $"[{breaker.PipelineInstanceName}]")}/{breaker.StrategyName}";
 
-    /// <summary>Gets the seed's state names: closed, open, half_open, plus isolated.</summary>
+    /// <summary>Gets the reference breaker's state names: closed, open, half_open, plus isolated.</summary>
     public static string State(CircuitState state) => state switch
     {
         CircuitState.Closed => "closed",

@@ -8,9 +8,10 @@ using PollyBreakerExt.Demo.Upstream;
 namespace PollyBreakerExt.Demo.ProductApi;
 
 /// <summary>
-/// The seed's FastAPI product API, ported: <c>GET /products/{id}</c> through the slow-call resilience handler (breaker
-/// outside retry) with a cache fallback, <c>GET /health/circuits</c> from the registry, <c>GET /health</c> from health checks,
-/// <c>GET /metrics</c> for Prometheus, and the operator endpoints with the live dashboard at <c>/circuits</c>.
+/// The reference breaker's example FastAPI product API (docs/design.md), ported: <c>GET /products/{id}</c> through the slow-call
+/// resilience handler (breaker outside retry) with a cache fallback, <c>GET /health/circuits</c> from the registry,
+/// <c>GET /health</c> from health checks, <c>GET /metrics</c> for Prometheus, and the operator endpoints with the live
+/// dashboard at <c>/circuits</c>.
 /// </summary>
 public static class ProductApiApp
 {
@@ -81,6 +82,7 @@ public static class ProductApiApp
     /// <summary>The breaker and retry, at the demo's speed: trips at half the calls failed or slow within the window.</summary>
     private static void Configure(HttpSlowCallResilienceOptions options, DemoTimings timings, BreakerTransitionLog transitions)
     {
+        // snippet: demo-handler-options
         var breaker = options.CircuitBreaker;
         breaker.SlidingWindowType = SlidingWindowType.TimeBased;
         breaker.SamplingDuration = timings.SamplingDuration;
@@ -99,6 +101,7 @@ public static class ProductApiApp
         options.Retry.Delay = timings.RetryDelay;
         options.Retry.BackoffType = Polly.DelayBackoffType.Exponential;
         options.Retry.UseJitter = true;
+        // end snippet
     }
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)

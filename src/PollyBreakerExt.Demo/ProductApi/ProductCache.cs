@@ -4,7 +4,7 @@ using Microsoft.Extensions.Caching.Memory;
 
 namespace PollyBreakerExt.Demo.ProductApi;
 
-/// <summary>The seed's <c>cache.set(f"product:{id}", product, ex=3600)</c>: the last good answer per product, kept an hour.</summary>
+/// <summary>The reference breaker's example <c>cache.set(f"product:{id}", product, ex=3600)</c>: the last good answer per product, kept an hour.</summary>
 public sealed class ProductCache
 {
     private static readonly TimeSpan Expiry = TimeSpan.FromHours(1);

@@ -6,7 +6,7 @@ using Polly.Timeout;
 
 namespace PollyBreakerExt.Demo.ProductApi;
 
-/// <summary>The seed's <c>get_product</c>: call through the breaker, cache on success, answer from the cache when it rejects.</summary>
+/// <summary>The reference breaker's example <c>get_product</c> (docs/design.md): call through the breaker, cache on success, answer from the cache when it rejects.</summary>
 public static class ProductEndpoints
 {
     public static async Task<IResult> GetProductAsync(int id, HttpContext context, IHttpClientFactory clients, ProductCache cache)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 
 namespace PollyBreakerExt;
@@ -57,6 +58,10 @@ internal sealed class HttpSlowCallResilienceOptionsValidator : IValidateOptions<
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
+    // Data annotations read the options' properties by reflection. They are Polly's and this library's strategy options,
+    // whose every property the strategies read, so trimming keeps them with their attributes (as Polly says of its own
+    // validation); the display name is given, so no attribute lookup on the type is needed.
+    [UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode", Justification = "All options members are preserved.")]
     private void ValidateStrategy(object? strategyOptions, string key, List<string> errors)
     {
         if (strategyOptions is null)
@@ -66,7 +71,7 @@ internal sealed class HttpSlowCallResilienceOptionsValidator : IValidateOptions<
         }
 
         var results = new List<ValidationResult>();
-        if (Validator.TryValidateObject(strategyOptions, new ValidationContext(strategyOptions), results, validateAllProperties: true))
+        if (Validator.TryValidateObject(strategyOptions, new ValidationContext(strategyOptions, key, serviceProvider: null, items: null), results, validateAllProperties: true))
         {
             return;
         }

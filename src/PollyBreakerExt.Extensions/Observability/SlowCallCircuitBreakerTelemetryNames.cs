@@ -58,7 +58,7 @@ internal static class SlowCallCircuitBreakerTelemetryNames
 
     public const string ReasonTag = "circuit_breaker.reason";
 
-    /// <summary>The state gauge's value: closed 0, half-open 0.5, open and isolated 1, as in the seed's dashboard.</summary>
+    /// <summary>The state gauge's value: closed 0, half-open 0.5, open and isolated 1, as the reference breaker's dashboard has it (docs/design.md).</summary>
     public static double GaugeValue(CircuitState state) => state switch
     {
         CircuitState.Closed => 0,

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Polly;
 using Polly.CircuitBreaker;
 
@@ -15,6 +16,8 @@ public static class SlowCallCircuitBreakerRecorderResiliencePipelineBuilderExten
     /// <param name="recorder">Where calls are written.</param>
     /// <returns>The same builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="recorder"/> is <see langword="null"/>.</exception>
+    // Polly validates strategy options by reflection; the recorder's have nothing beyond Polly's Name to validate.
+    [UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode", Justification = "The options have no members of their own.")]
     public static ResiliencePipelineBuilder AddSlowCallCircuitBreakerRecorder(this ResiliencePipelineBuilder builder, SlowCallCircuitBreakerRecorder recorder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -36,6 +39,7 @@ public static class SlowCallCircuitBreakerRecorderResiliencePipelineBuilderExten
     /// <param name="shouldHandle">Decides which outcomes are failures; <see langword="null"/>: every exception.</param>
     /// <returns>The same builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="recorder"/> is <see langword="null"/>.</exception>
+    [UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode", Justification = "The options have no members of their own.")]
     public static ResiliencePipelineBuilder<TResult> AddSlowCallCircuitBreakerRecorder<TResult>(
         this ResiliencePipelineBuilder<TResult> builder,
         SlowCallCircuitBreakerRecorder recorder,

@@ -7,13 +7,14 @@ using Polly.Retry;
 namespace PollyBreakerExt.Extensions.Tests.Docs;
 
 /// <summary>
-/// The snippets of README.md's "Use it in a .NET service" section, one method per subsection, so that the documentation keeps compiling.
+/// The snippets of docs/integration.md, one method per section, so that the documentation keeps compiling.
 /// </summary>
 /// <remarks>Compiled, not run: they name hosts that do not exist here; the behaviour they show is tested elsewhere.</remarks>
 internal static class IntegrationSnippets
 {
     public static async Task PlainPipeline(HttpClient http, CancellationToken cancellationToken)
     {
+        // snippet: integration-plain-pipeline
         var state = new SlowCallCircuitBreakerStateProvider();
         ResiliencePipeline<HttpResponseMessage> pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddSlowCallCircuitBreaker(new HttpSlowCallCircuitBreakerStrategyOptions
@@ -30,10 +31,12 @@ internal static class IntegrationSnippets
             async token => await http.GetAsync(new Uri("https://payments.example/orders"), token),
             cancellationToken);
         Console.WriteLine($"{state.CircuitState}: {state.Metrics}");
+        // end snippet
     }
 
     public static void DiPipeline(IServiceCollection services, IServiceProvider serviceProvider)
     {
+        // snippet: integration-di-pipeline
         services.AddSlowCallCircuitBreakerRegistry();
         services.AddResiliencePipeline("orders", builder => builder
             .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions
@@ -46,11 +49,13 @@ internal static class IntegrationSnippets
 
         // Wherever the pipeline is needed:
         ResiliencePipeline orders = serviceProvider.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
+        // end snippet
         GC.KeepAlive(orders);
     }
 
     public static void ResilienceHandler(IServiceCollection services)
     {
+        // snippet: integration-resilience-handler
         services.AddSlowCallCircuitBreakerRegistry();
         services.AddHttpClient("inventory", client => client.BaseAddress = new Uri("https://inventory.example"))
             .AddResilienceHandler("breaker", builder => builder
@@ -61,10 +66,12 @@ internal static class IntegrationSnippets
                 .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = 2 })
                 .AddTimeout(TimeSpan.FromSeconds(5)))
             .SelectPipelineByAuthority();
+        // end snippet
     }
 
     public static void ReadyHandler(IServiceCollection services)
     {
+        // snippet: integration-ready-handler
         services.AddHttpClient("payments", client => client.BaseAddress = new Uri("https://payments.example"))
             .AddSlowCallResilienceHandler(options =>
             {
@@ -73,13 +80,17 @@ internal static class IntegrationSnippets
                 options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(3);
             })
             .SelectPipelineByAuthority();
+        // end snippet
     }
 
     public static void Configuration(WebApplicationBuilder builder, IServiceCollection services, IConfiguration configuration)
     {
+        // snippet: integration-configuration-section
         builder.Services.AddHttpClient("payments")
             .AddSlowCallResilienceHandler(builder.Configuration.GetSection("Payments:Resilience"));
+        // end snippet
 
+        // snippet: integration-configuration-reload
         services.AddOptions<SlowCallCircuitBreakerStrategyOptions>("orders")
             .Bind(configuration.GetSection("Orders:Breaker"))
             .ValidateDataAnnotations()
@@ -89,15 +100,18 @@ internal static class IntegrationSnippets
             context.EnableReloads<SlowCallCircuitBreakerStrategyOptions>("orders");
             builder.AddSlowCallCircuitBreaker(context.GetOptions<SlowCallCircuitBreakerStrategyOptions>("orders"));
         });
+        // end snippet
     }
 
     public static void Registry(WebApplicationBuilder builder)
     {
+        // snippet: integration-registry
         var app = builder.Build();
         app.MapGet("/circuits", (SlowCallCircuitBreakerRegistry registry) => registry.GetBreakers());
         app.MapPost("/circuits/{pipeline}/isolate",
             async (string pipeline, SlowCallCircuitBreakerRegistry registry) => await registry.IsolateAsync(pipeline));
         app.MapPost("/circuits/{pipeline}/close",
             async (string pipeline, SlowCallCircuitBreakerRegistry registry) => await registry.CloseAsync(pipeline));
+        // end snippet
     }
 }

@@ -10,11 +10,11 @@ public readonly record struct ModelTransition(CircuitState From, CircuitState To
 public readonly record struct ModelPermit(long Start, int Generation, int ManualGeneration = 0);
 
 /// <summary>
-/// DESIGN.md's semantics, written as plainly as possible and independently of the implementation: the window is a list
+/// docs/design.md's rules, written as plainly as possible and independently of the implementation: the window is a list
 /// of every recorded call, judged afresh at each step.
 /// </summary>
 /// <remarks>
-/// Beyond DESIGN.md it encodes the documented choices: time-based ratios and metrics are aggregated in buckets a tenth of
+/// Beyond docs/design.md it encodes the documented choices: time-based ratios and metrics are aggregated in buckets a tenth of
 /// the sampling duration wide (a bucket counts while any part of it is inside the window), while the failure threshold is
 /// exact to the tick; probe outcomes are recorded in the window; closing clears it and opening does not; a half-open
 /// circuit whose probes have all run for a whole BreakDuration (never a generated break) admits a fresh set (the old probes no longer hold slots, but their

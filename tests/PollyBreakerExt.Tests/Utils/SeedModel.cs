@@ -1,7 +1,7 @@
 namespace PollyBreakerExt.Tests.Utils;
 
 /// <summary>
-/// The Python breaker of the seed document (shared/seed), transcribed line for line: a failure count within a time
+/// The reference breaker (docs/design.md), a Python breaker, transcribed line for line: a failure count within a time
 /// window, a success threshold in half-open, a timeout measured from the last failure, and any half-open failure reopens.
 /// </summary>
 internal sealed class SeedModel(int failureThreshold, int successThreshold, long timeout, long windowSize)

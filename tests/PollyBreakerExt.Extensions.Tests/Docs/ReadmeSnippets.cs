@@ -1,0 +1,27 @@
+using OpenTelemetry.Metrics;
+
+namespace PollyBreakerExt.Extensions.Tests.Docs;
+
+/// <summary>The service-side snippets of README.md, so that the front page keeps compiling; the behaviour is tested elsewhere.</summary>
+internal static class ReadmeSnippets
+{
+    public static void HttpClient(IServiceCollection services)
+    {
+        // snippet: readme-http-client
+        services.AddHttpClient("payments", client => client.BaseAddress = new Uri("https://payments.example"))
+            .AddSlowCallResilienceHandler(options =>
+            {
+                options.CircuitBreaker.FailureThreshold = 3;
+                options.CircuitBreaker.SlowCallDurationThreshold = TimeSpan.FromSeconds(2);
+            });
+        // end snippet
+    }
+
+    public static void Observability(IServiceCollection services)
+    {
+        // snippet: readme-observability
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddSlowCallCircuitBreakerInstrumentation());
+        services.AddHealthChecks().AddSlowCallCircuitBreakers();
+        // end snippet
+    }
+}
