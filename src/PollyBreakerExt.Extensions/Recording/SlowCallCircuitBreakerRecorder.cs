@@ -16,6 +16,8 @@ namespace PollyBreakerExt;
 /// truncated to whole milliseconds (so a slow-call threshold in whole milliseconds judges the call as the breaker did).
 /// Calls the caller cancelled, and calls a breaker refused, are not recorded: neither ran to an outcome. Rows are
 /// buffered; <see cref="Flush"/> or dispose to write them out. Thread-safe; one recorder may serve several pipelines.
+/// A write that fails (a full disk, a volume gone) never fails the call: the recorder stops, keeps the error in
+/// <see cref="Failure"/>, and records nothing more.
 /// </remarks>
 public sealed class SlowCallCircuitBreakerRecorder : IDisposable, IAsyncDisposable
 {
@@ -26,6 +28,7 @@ public sealed class SlowCallCircuitBreakerRecorder : IDisposable, IAsyncDisposab
     private readonly StreamWriter _writer;
     private long _recordedCalls;
     private bool _disposed;
+    private Exception? _failure;
 
     /// <summary>
     /// Initializes a new instance of the <see cref="SlowCallCircuitBreakerRecorder"/> class that appends to
@@ -51,12 +54,15 @@ public sealed class SlowCallCircuitBreakerRecorder : IDisposable, IAsyncDisposab
     /// <summary>Gets how many calls this recorder has written.</summary>
     public long RecordedCalls => Interlocked.Read(ref _recordedCalls);
 
+    /// <summary>Gets the write error that stopped the recorder, or <see langword="null"/> while it records.</summary>
+    public Exception? Failure => Volatile.Read(ref _failure);
+
     /// <summary>Writes buffered rows to the file.</summary>
     public void Flush()
     {
         lock (_lock)
         {
-            if (!_disposed)
+            if (!_disposed && _failure is null)
             {
                 _writer.Flush();
             }
@@ -71,7 +77,15 @@ public sealed class SlowCallCircuitBreakerRecorder : IDisposable, IAsyncDisposab
             if (!_disposed)
             {
                 _disposed = true;
-                _writer.Dispose();
+                try
+                {
+                    _writer.Dispose();
+                }
+                catch (IOException exception) when (_failure is not null)
+                {
+                    // The rows the failed write left in the buffer cannot be written either; the first error is kept.
+                    _ = exception;
+                }
             }
         }
     }
@@ -97,12 +111,22 @@ public sealed class SlowCallCircuitBreakerRecorder : IDisposable, IAsyncDisposab
         length += outcome.Length;
         lock (_lock)
         {
-            if (_disposed)
+            if (_disposed || _failure is not null)
             {
                 return;
             }
 
-            _writer.WriteLine(line[..length]);
+            try
+            {
+                _writer.WriteLine(line[..length]);
+            }
+            catch (IOException exception)
+            {
+                // The call already ran; its outcome is the caller's, not the file's.
+                _failure = exception;
+                return;
+            }
+
             _recordedCalls++;
         }
     }
