@@ -18,7 +18,12 @@ public abstract class SlowCallCircuitBreakerHandle
     }
 
     /// <summary>Raised after each transition's callbacks have run, in transition order, outside the breaker's lock.</summary>
-    /// <remarks>Handlers run on the thread that caused the transition: they must be quick and must not throw.</remarks>
+    /// <remarks>
+    /// Handlers run on the flow that raises the transition's events — the caller that caused it, or, after a manual or
+    /// fleet move made while another flow was running callbacks, that flow — one transition at a time. They must be quick,
+    /// must not throw, and must not wait for another call through the same breaker: a breaker without user callbacks
+    /// raises its events synchronously, under the gate that keeps them in order.
+    /// </remarks>
     public abstract event Action<CircuitStateChangedArguments>? StateChanged;
 
     /// <summary>Gets the breaker's name: its options' <see cref="Polly.ResilienceStrategyOptions.Name"/>.</summary>

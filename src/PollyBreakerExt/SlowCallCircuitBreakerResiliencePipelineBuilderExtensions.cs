@@ -88,7 +88,7 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
     private static CircuitCallExecutor<TResult> CreateExecutor<TResult>(SlowCallCircuitBreakerStrategyOptions<TResult> options, StrategyBuilderContext context)
     {
         var timeProvider = context.TimeProvider;
-        var name = options.Name ?? SlowCallCircuitBreakerConstants.DefaultName;
+        var name = NameOf(options);
         ISlidingWindow window = options.SlidingWindowType == SlidingWindowType.CountBased
             ? new CountBasedWindow(options.SlidingWindowSize, options.FailureThreshold)
             : new TimeBasedWindow(Timestamps.FromDuration(options.SamplingDuration, timeProvider), options.FailureThreshold);

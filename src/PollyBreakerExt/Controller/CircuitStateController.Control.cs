@@ -28,11 +28,20 @@ internal sealed partial class CircuitStateController<T>
 
     public void Dispose()
     {
-        Volatile.Write(ref _disposed, true);
-        _manualControl?.Detach(this);
-        if (FleetMember is { } member)
+        CircuitBreakerFleetMember? member;
+        ICircuitBreakerFleet? fleet;
+        lock (_lock)
         {
-            _fleet!.Leave(member);
+            // Under the lock, so a JoinFleet that has not told its fleet yet sees the disposal and leaves again.
+            Volatile.Write(ref _disposed, true);
+            member = _fleetMember;
+            fleet = _fleet;
+        }
+
+        _manualControl?.Detach(this);
+        if (member is not null)
+        {
+            fleet!.Leave(member);
         }
     }
 
@@ -40,6 +49,7 @@ internal sealed partial class CircuitStateController<T>
     {
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        CircuitBreakerFleetMember member;
         lock (_lock)
         {
             if (_fleet is not null || IsDisposed)
@@ -47,12 +57,19 @@ internal sealed partial class CircuitStateController<T>
                 return false;
             }
 
-            _fleetMember = new CircuitBreakerFleetMember(key, this, _successThreshold);
+            member = new CircuitBreakerFleetMember(key, this, _successThreshold);
+            _fleetMember = member;
             Volatile.Write(ref _fleet, fleet);
         }
 
-        Events.SetFleet(fleet, _fleetMember);
-        fleet.Join(_fleetMember);
+        Events.SetFleet(fleet, member);
+        fleet.Join(member);
+        if (IsDisposed)
+        {
+            // Disposed between the lock and Join: its Leave may have come first, so leave once more after the Join.
+            fleet.Leave(member);
+        }
+
         return true;
     }
 

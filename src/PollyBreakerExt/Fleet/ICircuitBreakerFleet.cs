@@ -16,6 +16,7 @@ public interface ICircuitBreakerFleet
     void Join(CircuitBreakerFleetMember member);
 
     /// <summary>A breaker left the fleet: its pipeline was disposed.</summary>
+    /// <remarks>A breaker disposed while it joined may leave twice, once before its <see cref="Join"/>: ignore a member not (or no longer) joined.</remarks>
     /// <param name="member">The member given to <see cref="Join"/>.</param>
     void Leave(CircuitBreakerFleetMember member);
 
