@@ -8,8 +8,11 @@ namespace PollyBreakerExt.Tuner.Trace;
 /// </summary>
 internal sealed class TraceCsvReader : IDisposable
 {
-    /// <summary>About 31,000 years in milliseconds: start plus duration never overflows.</summary>
-    public const long MaxMilliseconds = 1_000_000_000_000_000;
+    /// <summary>
+    /// 10^14 ms, about 3,170 years: the replay's clock starts at the Unix epoch and <see cref="DateTimeOffset"/> ends
+    /// about 2.5 * 10^14 ms later, so a call's start plus its duration (at most twice this) always fits on it.
+    /// </summary>
+    public const long MaxMilliseconds = 100_000_000_000_000;
 
     private static readonly string[] Columns = ["start_ms", "duration_ms", "outcome"];
 

@@ -19,6 +19,8 @@ public sealed class BadTraceTests : IDisposable
     [InlineData("start_ms,duration_ms,outcome\n0,5\n", "line 2", "expected 3 fields like the header, found 2")]
     [InlineData("start_ms,duration_ms,outcome\n0,5,success,extra\n", "line 2", "found 4")]
     [InlineData("start_ms,duration_ms,outcome\n99999999999999999999,5,success\n", "line 2", "start_ms '99999999999999999999' is not a whole number")]
+    [InlineData("start_ms,duration_ms,outcome\n0,5,success\n300000000000000,5,success\n", "line 3", "start_ms 300000000000000 is too large (at most 100000000000000)")]
+    [InlineData("start_ms,duration_ms,outcome\n0,300000000000000,failure\n", "line 2", "duration_ms 300000000000000 is too large")]
     public void Is_refused_naming_the_line(string csv, string line, string message)
     {
         var trace = _files.Write("calls.csv", csv);
@@ -55,6 +57,17 @@ public sealed class BadTraceTests : IDisposable
         Assert.True(exitCode == 0, error);
         Assert.Contains("\"rejected\": 1", output, StringComparison.Ordinal);
         Assert.Contains("\"firstOpenMs\": 10", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_largest_start_and_duration_replay_together()
+    {
+        var trace = _files.Write("calls.csv", "start_ms,duration_ms,outcome\n100000000000000,100000000000000,failure\n");
+
+        var (exitCode, output, error) = Tune.Run("replay", "--trace", trace, "--options", _files.Write("breaker.json", "{}"), "--format", "json");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("\"admittedFailures\": 1", output, StringComparison.Ordinal);
     }
 
     public void Dispose() => _files.Dispose();
