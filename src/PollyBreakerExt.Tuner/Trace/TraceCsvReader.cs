@@ -14,6 +14,9 @@ internal sealed class TraceCsvReader : IDisposable
     /// </summary>
     public const long MaxMilliseconds = 100_000_000_000_000;
 
+    /// <summary>Most columns a header may have: each row is split on the stack, sized by the header.</summary>
+    public const int MaxColumns = 64;
+
     private static readonly string[] Columns = ["start_ms", "duration_ms", "outcome"];
 
     private readonly TextReader _reader;
@@ -31,6 +34,11 @@ internal sealed class TraceCsvReader : IDisposable
         _name = name;
         var header = NextLine() ?? throw Error("the file is empty; the first line must be the header start_ms,duration_ms,outcome");
         var names = header.Split(',').Select(column => column.Trim().ToLowerInvariant()).ToList();
+        if (names.Count > MaxColumns)
+        {
+            throw Error($"the header has {names.Count} columns; at most {MaxColumns} are allowed");
+        }
+
         _fieldCount = names.Count;
         var missing = Columns.Where(column => !names.Contains(column)).ToList();
         if (missing.Count > 0)

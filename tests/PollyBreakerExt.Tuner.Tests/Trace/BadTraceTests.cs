@@ -59,6 +59,31 @@ public sealed class BadTraceTests : IDisposable
         Assert.Contains("\"firstOpenMs\": 10", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(65)]
+    [InlineData(500_000)]
+    public void A_header_with_too_many_columns_is_refused(int columns)
+    {
+        var extra = string.Concat(Enumerable.Repeat(",x", columns - 3));
+        var trace = _files.Write("calls.csv", $"start_ms,duration_ms,outcome{extra}\n0,5,success{extra}\n");
+
+        var (exitCode, _, error) = Tune.Run("replay", "--trace", trace, "--options", _files.Write("breaker.json", "{}"));
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith($"error: {trace}, line 1: the header has {columns} columns; at most 64 are allowed", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sixty_four_columns_are_accepted()
+    {
+        var extra = string.Concat(Enumerable.Repeat(",x", 61));
+        var trace = _files.Write("calls.csv", $"start_ms,duration_ms,outcome{extra}\n0,5,success{extra}\n");
+
+        var (exitCode, _, error) = Tune.Run("replay", "--trace", trace, "--options", _files.Write("breaker.json", "{}"));
+
+        Assert.True(exitCode == 0, error);
+    }
+
     [Fact]
     public void The_largest_start_and_duration_replay_together()
     {
