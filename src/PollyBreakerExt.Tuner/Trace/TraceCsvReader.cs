@@ -53,13 +53,22 @@ internal sealed class TraceCsvReader : IDisposable
 
     public static TraceCsvReader Open(string path)
     {
+        StreamReader? file = null;
         try
         {
-            return new TraceCsvReader(new StreamReader(path, new FileStreamOptions { BufferSize = 1 << 16 }), path);
+            file = new StreamReader(path, new FileStreamOptions { BufferSize = 1 << 16 });
+            return new TraceCsvReader(file, path);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception)
         {
-            throw new TunerInputException($"{path}: cannot read the trace: {exception.Message}");
+            // The constructor reads and checks the header; when it throws, nothing else owns the file.
+            file?.Dispose();
+            if (exception is IOException or UnauthorizedAccessException)
+            {
+                throw new TunerInputException($"{path}: cannot read the trace: {exception.Message}");
+            }
+
+            throw;
         }
     }
 

@@ -38,6 +38,20 @@ public sealed class BadTraceTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("start_ms,duration_ms\n0,5\n")]
+    [InlineData("")]
+    public void A_refused_header_leaves_the_file_closed(string csv)
+    {
+        var trace = _files.Write("calls.csv", csv);
+
+        var (exitCode, _, _) = Tune.Run("replay", "--trace", trace, "--options", _files.Write("breaker.json", "{}"));
+
+        Assert.Equal(2, exitCode);
+        // Exclusive access fails while any handle on the file is open (an advisory lock on Unix).
+        using var exclusive = new FileStream(trace, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+    }
+
     [Fact]
     public void A_missing_file_is_named()
     {
