@@ -7,7 +7,7 @@ namespace PollyBreakerExt.Tuner.Replay;
 /// <param name="RejectedSuccesses">Refused calls that would have succeeded: the cost of the breaker.</param>
 /// <param name="AdmittedFailures">Failures it let through: the harm it did not prevent.</param>
 /// <param name="Opens">Transitions to open, reopenings from half-open included.</param>
-/// <param name="TimeOpenMs">Milliseconds the breaker refused everything: each opening's break, cut at the trace's end.</param>
+/// <param name="TimeOpenMs">Milliseconds the breaker was open: from each opening to its next transition (the first call after the break), the last cut at the trace's end.</param>
 /// <param name="FirstOpenMs">When it first opened, in the trace's milliseconds; null if never.</param>
 internal sealed record ReplayResult(
     long Calls,

@@ -39,6 +39,7 @@ internal sealed class TraceReplayer
     private TraceCall _next;
     private long _opens;
     private long _timeOpenMs;
+    private long? _openSinceMs;
     private long? _firstOpenMs;
 
     private TraceReplayer(CandidateOptions candidate, long traceEndMs, ReplayTimeline? timeline)
@@ -100,6 +101,11 @@ internal sealed class TraceReplayer
         }
 
         CompleteRunningUpTo(long.MaxValue);
+        if (_openSinceMs is { } since)
+        {
+            _timeOpenMs += Math.Max(0, _traceEndMs - since);
+        }
+
         return new ReplayResult(calls, admitted, calls - admitted, rejectedSuccesses, admittedFailures, _opens, _timeOpenMs, _firstOpenMs);
     }
 
@@ -172,14 +178,24 @@ internal sealed class TraceReplayer
         }
     }
 
+    /// <remarks>
+    /// Time open is the breaker's state timeline, not its scheduled breaks: with no timer, an open breaker moves to
+    /// half-open only when a call arrives after the break, so it is open from each opening to its next transition (or
+    /// to the trace's end), as the chart draws it.
+    /// </remarks>
     private ValueTask OnStateChanged(CircuitStateChangedArguments args)
     {
+        if (_openSinceMs is { } since)
+        {
+            _timeOpenMs += _nowMs - since;
+            _openSinceMs = null;
+        }
+
         if (args.NewState == CircuitState.Open)
         {
             _opens++;
             _firstOpenMs ??= _nowMs;
-            var breakMs = (long)Math.Ceiling((args.BreakDuration ?? TimeSpan.Zero).TotalMilliseconds);
-            _timeOpenMs += Math.Clamp(_traceEndMs - _nowMs, 0, breakMs);
+            _openSinceMs = _nowMs;
         }
 
         _timeline?.Transitions.Add((_nowMs, args.NewState));

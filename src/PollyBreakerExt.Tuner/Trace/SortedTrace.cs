@@ -69,7 +69,7 @@ internal sealed class SortedTrace : IDisposable
 
                 if (filled > 0)
                 {
-                    runs.Add(TraceRunFile.Write(buffer.AsSpan(0, filled)));
+                    runs.Add(TraceRunFile.Write(buffer.AsMemory(0, filled)));
                 }
 
                 if (filled < buffer.Length)

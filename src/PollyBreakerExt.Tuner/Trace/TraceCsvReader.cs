@@ -8,8 +8,14 @@ namespace PollyBreakerExt.Tuner.Trace;
 /// </summary>
 internal sealed class TraceCsvReader : IDisposable
 {
-    /// <summary>About 31,000 years in milliseconds: start plus duration never overflows.</summary>
-    public const long MaxMilliseconds = 1_000_000_000_000_000;
+    /// <summary>
+    /// 10^14 ms, about 3,170 years: the replay's clock starts at the Unix epoch and <see cref="DateTimeOffset"/> ends
+    /// about 2.5 * 10^14 ms later, so a call's start plus its duration (at most twice this) always fits on it.
+    /// </summary>
+    public const long MaxMilliseconds = 100_000_000_000_000;
+
+    /// <summary>Most columns a header may have: each row is split on the stack, sized by the header.</summary>
+    public const int MaxColumns = 64;
 
     private static readonly string[] Columns = ["start_ms", "duration_ms", "outcome"];
 
@@ -28,6 +34,11 @@ internal sealed class TraceCsvReader : IDisposable
         _name = name;
         var header = NextLine() ?? throw Error("the file is empty; the first line must be the header start_ms,duration_ms,outcome");
         var names = header.Split(',').Select(column => column.Trim().ToLowerInvariant()).ToList();
+        if (names.Count > MaxColumns)
+        {
+            throw Error($"the header has {names.Count} columns; at most {MaxColumns} are allowed");
+        }
+
         _fieldCount = names.Count;
         var missing = Columns.Where(column => !names.Contains(column)).ToList();
         if (missing.Count > 0)
@@ -42,13 +53,22 @@ internal sealed class TraceCsvReader : IDisposable
 
     public static TraceCsvReader Open(string path)
     {
+        StreamReader? file = null;
         try
         {
-            return new TraceCsvReader(new StreamReader(path, new FileStreamOptions { BufferSize = 1 << 16 }), path);
+            file = new StreamReader(path, new FileStreamOptions { BufferSize = 1 << 16 });
+            return new TraceCsvReader(file, path);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception)
         {
-            throw new TunerInputException($"{path}: cannot read the trace: {exception.Message}");
+            // The constructor reads and checks the header; when it throws, nothing else owns the file.
+            file?.Dispose();
+            if (exception is IOException or UnauthorizedAccessException)
+            {
+                throw new TunerInputException($"{path}: cannot read the trace: {exception.Message}");
+            }
+
+            throw;
         }
     }
 

@@ -1,3 +1,4 @@
+using PollyBreakerExt.Tuner.Replay;
 using PollyBreakerExt.Tuner.Tests.Utils;
 using PollyBreakerExt.Tuner.Trace;
 
@@ -70,10 +71,6 @@ public class TraceReplayerTests
         {
             Assert.True(trace.IsOnDisk);
             Assert.Equal(rows.Length, trace.Count);
-
-            // The runs and their merge are deleted as soon as written and read through open handles: a killed process
-            // leaves nothing behind.
-            Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "pollybreaker-tune-*.calls"));
         }
 
         var inMemory = Traces.Replay(Traces.Csv(rows), options);
@@ -97,6 +94,45 @@ public class TraceReplayerTests
             TwoFailuresOpen);
 
         Assert.Equal(new(Calls: 8, Admitted: 5, Rejected: 3, RejectedSuccesses: 1, AdmittedFailures: 4, Opens: 2, TimeOpenMs: 1400, FirstOpenMs: 0), result);
+    }
+
+    [Fact]
+    public void Time_open_lasts_until_the_first_call_after_the_break()
+    {
+        var (result, admitted) = Traces.Replay(
+            Traces.Csv(
+                "0,0,failure", "0,0,failure",   // opens at 0; the break ends at 1000, but no call comes until 1500
+                "1500,0,success"),              // half-open at 1500, the probe closes it
+            TwoFailuresOpen);
+
+        Assert.Equal([true, true, true], admitted);
+        Assert.Equal(1500, result.TimeOpenMs);
+    }
+
+    [Fact]
+    public void Time_open_runs_to_the_trace_end_when_no_call_follows_the_break()
+    {
+        var (result, _) = Traces.Replay(
+            Traces.Csv(
+                "0,5000,success",               // still running when it opens; the trace ends when it completes
+                "10,0,failure", "10,0,failure"),// opens at 10 and stays open: nothing comes to probe it
+            TwoFailuresOpen);
+
+        Assert.Equal(1, result.Opens);
+        Assert.Equal(4990, result.TimeOpenMs);
+    }
+
+    [Fact]
+    public void Time_open_matches_the_open_segments_of_the_timeline()
+    {
+        var csv = Traces.Csv("0,0,failure", "0,0,failure", "1700,0,failure", "3100,0,success", "3200,0,failure", "3200,0,failure", "3300,0,success");
+        using var trace = Traces.Load(csv);
+        var timeline = new ReplayTimeline(trace.StartMs, trace.EndMs);
+
+        var result = TraceReplayer.Run(trace, Traces.Options(TwoFailuresOpen), timeline: timeline);
+
+        Assert.Equal(3, result.Opens);
+        Assert.Equal(timeline.Segments().Where(s => s.State == CircuitState.Open).Sum(s => s.ToMs - s.FromMs), result.TimeOpenMs);
     }
 
     [Fact]

@@ -19,6 +19,8 @@ public sealed class BadTraceTests : IDisposable
     [InlineData("start_ms,duration_ms,outcome\n0,5\n", "line 2", "expected 3 fields like the header, found 2")]
     [InlineData("start_ms,duration_ms,outcome\n0,5,success,extra\n", "line 2", "found 4")]
     [InlineData("start_ms,duration_ms,outcome\n99999999999999999999,5,success\n", "line 2", "start_ms '99999999999999999999' is not a whole number")]
+    [InlineData("start_ms,duration_ms,outcome\n0,5,success\n300000000000000,5,success\n", "line 3", "start_ms 300000000000000 is too large (at most 100000000000000)")]
+    [InlineData("start_ms,duration_ms,outcome\n0,300000000000000,failure\n", "line 2", "duration_ms 300000000000000 is too large")]
     public void Is_refused_naming_the_line(string csv, string line, string message)
     {
         var trace = _files.Write("calls.csv", csv);
@@ -34,6 +36,20 @@ public sealed class BadTraceTests : IDisposable
             Assert.Contains(message, error, StringComparison.Ordinal);
             Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData("start_ms,duration_ms\n0,5\n")]
+    [InlineData("")]
+    public void A_refused_header_leaves_the_file_closed(string csv)
+    {
+        var trace = _files.Write("calls.csv", csv);
+
+        var (exitCode, _, _) = Tune.Run("replay", "--trace", trace, "--options", _files.Write("breaker.json", "{}"));
+
+        Assert.Equal(2, exitCode);
+        // Exclusive access fails while any handle on the file is open (an advisory lock on Unix).
+        using var exclusive = new FileStream(trace, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
     }
 
     [Fact]
@@ -55,6 +71,42 @@ public sealed class BadTraceTests : IDisposable
         Assert.True(exitCode == 0, error);
         Assert.Contains("\"rejected\": 1", output, StringComparison.Ordinal);
         Assert.Contains("\"firstOpenMs\": 10", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(65)]
+    [InlineData(500_000)]
+    public void A_header_with_too_many_columns_is_refused(int columns)
+    {
+        var extra = string.Concat(Enumerable.Repeat(",x", columns - 3));
+        var trace = _files.Write("calls.csv", $"start_ms,duration_ms,outcome{extra}\n0,5,success{extra}\n");
+
+        var (exitCode, _, error) = Tune.Run("replay", "--trace", trace, "--options", _files.Write("breaker.json", "{}"));
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith($"error: {trace}, line 1: the header has {columns} columns; at most 64 are allowed", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sixty_four_columns_are_accepted()
+    {
+        var extra = string.Concat(Enumerable.Repeat(",x", 61));
+        var trace = _files.Write("calls.csv", $"start_ms,duration_ms,outcome{extra}\n0,5,success{extra}\n");
+
+        var (exitCode, _, error) = Tune.Run("replay", "--trace", trace, "--options", _files.Write("breaker.json", "{}"));
+
+        Assert.True(exitCode == 0, error);
+    }
+
+    [Fact]
+    public void The_largest_start_and_duration_replay_together()
+    {
+        var trace = _files.Write("calls.csv", "start_ms,duration_ms,outcome\n100000000000000,100000000000000,failure\n");
+
+        var (exitCode, output, error) = Tune.Run("replay", "--trace", trace, "--options", _files.Write("breaker.json", "{}"), "--format", "json");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("\"admittedFailures\": 1", output, StringComparison.Ordinal);
     }
 
     public void Dispose() => _files.Dispose();
