@@ -54,9 +54,14 @@ public sealed partial class RedisCircuitBreakerFleet
         }
 
         // Open already (another replica got there first): keep to the fleet's end, if it is later than this one's.
+        if (existing <= 0)
+        {
+            return; // expired meanwhile (-2)
+        }
+
         foreach (var member in state.SnapshotMembers())
         {
-            await member.OpenAsync(TimeSpan.FromMilliseconds(existing)).ConfigureAwait(false);
+            await member.OpenAsync(FromRedisMilliseconds(existing)).ConfigureAwait(false);
         }
     }
 
@@ -157,7 +162,7 @@ public sealed partial class RedisCircuitBreakerFleet
             }
             else
             {
-                state.WaitUntil = now + Ticks(TimeSpan.FromMilliseconds(answer));
+                state.WaitUntil = now + Ticks(FromRedisMilliseconds(answer));
             }
         }
     }

@@ -91,13 +91,14 @@ public sealed partial class RedisCircuitBreakerFleet
         if (Stored((string?)result[1], FleetMessageKind.Open, state.Key, "open break") is { } open && pttl > 0)
         {
             // Never longer than the break the opener gave, whatever expiry the key was given since.
+            // The payload's break is at most a day, but its timestamp is unchecked here: a far-future one is kept to a day too.
             var remaining = Math.Min(pttl, open.Timestamp + open.BreakMilliseconds - redisNow);
             if (remaining > 0)
             {
                 state.FleetOpen = true;
                 foreach (var member in members)
                 {
-                    await member.OpenAsync(TimeSpan.FromMilliseconds(remaining)).ConfigureAwait(false);
+                    await member.OpenAsync(FromRedisMilliseconds(remaining)).ConfigureAwait(false);
                 }
 
                 return;

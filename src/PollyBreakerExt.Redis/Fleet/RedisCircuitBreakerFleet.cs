@@ -236,6 +236,9 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
 
     private RedisValue Channel => _keys.Channel.ToString();
 
+    /// <summary>A duration read from Redis (a PTTL anyone with write access may have set), kept within the core's one-day break.</summary>
+    private static TimeSpan FromRedisMilliseconds(long milliseconds) => TimeSpan.FromMilliseconds(Math.Clamp(milliseconds, 0, FleetMessage.MaxBreakMilliseconds));
+
     private long Ticks(TimeSpan duration) => (long)(duration.TotalSeconds * _timeProvider.TimestampFrequency);
 
     private FleetKeyState State(string key) => _states.GetOrAdd(key, static key => new FleetKeyState(key));

@@ -30,6 +30,8 @@ public sealed class UntrustedInputTests : IAsyncLifetime
             Encoding.UTF8.GetBytes(open.Replace("\"v\":1", "\"v\":2", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"t\":\"open\"", "\"t\":\"explode\"", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"b\":30000", "\"b\":-5", StringComparison.Ordinal)),
+            Encoding.UTF8.GetBytes(open.Replace("\"b\":30000", "\"b\":9223372036854775807", StringComparison.Ordinal)),
+            Encoding.UTF8.GetBytes(open.Replace("\"b\":30000", "\"b\":86400001", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"b\":30000", "\"b\":30000,\"pad\":\"" + new string('x', 5000) + "\"", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("intruder", replica.Fleet.ReplicaId, StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"t\":\"open\"", "\"t\":\"vote\"", StringComparison.Ordinal)),
