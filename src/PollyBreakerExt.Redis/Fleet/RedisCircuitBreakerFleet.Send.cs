@@ -141,8 +141,9 @@ public sealed partial class RedisCircuitBreakerFleet
                     [ReplicaId, (long)_options.ProbeLease.TotalMilliseconds]).ConfigureAwait(false);
             }
         }
-        catch (RedisException)
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
+            // RedisTimeoutException derives from TimeoutException, not RedisException: a stalled Redis lands here too.
             answer = -1; // Redis failed: the breaker probes alone, as without a fleet
         }
 
