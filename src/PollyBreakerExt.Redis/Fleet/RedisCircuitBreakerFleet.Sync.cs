@@ -10,7 +10,12 @@ public sealed partial class RedisCircuitBreakerFleet
     private async Task StartAsync()
     {
         var connection = await _connecting.ConfigureAwait(false);
-        _connection = connection;
+        Interlocked.Exchange(ref _connection, connection);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return; // disposed while connecting: DisposeAsync disposes an owned connection once it arrives
+        }
+
         connection.ConnectionFailed += OnConnectionFailed;
         connection.ConnectionRestored += OnConnectionRestored;
         await ResyncAsync().ConfigureAwait(false);

@@ -211,7 +211,19 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
 
         _synchronized = false;
         await _queue.DisposeAsync().ConfigureAwait(false);
-        if (_connection is { } connection)
+        if (Volatile.Read(ref _connection) is not { } connection)
+        {
+            if (_ownsConnection)
+            {
+                // Still connecting: the multiplexer the fleet made would otherwise outlive it.
+                _ = _connecting.ContinueWith(
+                    static connecting => connecting.Result.Dispose(),
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnRanToCompletion,
+                    TaskScheduler.Default);
+            }
+        }
+        else
         {
             connection.ConnectionFailed -= OnConnectionFailed;
             connection.ConnectionRestored -= OnConnectionRestored;
