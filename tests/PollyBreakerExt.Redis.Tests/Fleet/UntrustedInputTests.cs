@@ -55,6 +55,38 @@ public sealed class UntrustedInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_slow_state_change_callback_does_not_hold_up_the_messages_behind_it()
+    {
+        using var messages = new FleetMessages();
+        using var gate = new ManualResetEventSlim();
+        await using var replica = await Replica.StartAsync(_server);
+        var slow = new TestBreaker("slow", replica.Fleet, Break, onStateChanged: args =>
+        {
+            if (args.NewState == CircuitState.Open)
+            {
+                gate.Wait(TimeSpan.FromSeconds(10)); // an OnOpened that blocks before its first await
+            }
+        });
+        var other = replica.Breaker("payments", Break);
+        await Task.Delay(200);
+        var now = await RedisTimeAsync();
+
+        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes($$"""{"v":1,"t":"open","r":"peer","n":"n1","ts":{{now}},"k":"slow","b":30000}"""));
+        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes($$"""{"v":1,"t":"open","r":"peer","n":"n2","ts":{{now}},"k":"payments","b":30000}"""));
+
+        try
+        {
+            await Eventually.HoldsAsync(() => messages.Count(replica.Fleet, "received") == 2, "both messages are received while the callback blocks");
+        }
+        finally
+        {
+            gate.Set();
+        }
+
+        await Eventually.HoldsAsync(() => slow.State == CircuitState.Open && other.State == CircuitState.Open, "both breakers open, in order, once it returns");
+    }
+
+    [Fact]
     public async Task A_replayed_message_is_ignored_and_a_replicas_own_echo_is_counted_as_ignored()
     {
         using var messages = new FleetMessages();
