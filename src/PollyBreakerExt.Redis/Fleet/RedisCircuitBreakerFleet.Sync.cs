@@ -66,8 +66,14 @@ public sealed partial class RedisCircuitBreakerFleet
             return;
         }
 
+        var generation = Volatile.Read(ref state.ManualGeneration);
         var result = (RedisResult[])(await connection.GetDatabase()
             .ScriptEvaluateAsync(FleetScripts.Read, [_keys.Isolated(state.Key), _keys.Open(state.Key)]).ConfigureAwait(false))!;
+        if (Volatile.Read(ref state.ManualGeneration) != generation)
+        {
+            return; // an operator isolated or closed the key meanwhile: what was read is out of date
+        }
+
         var redisNow = long.Parse((string)result[3]!, CultureInfo.InvariantCulture);
         var members = state.SnapshotMembers();
 
