@@ -33,6 +33,9 @@ internal sealed class FleetKeyState
     /// <summary>Local timestamp until which this replica's own trip keeps its breaker open (re-reported on reconnect); 0 when none.</summary>
     public long OwnTripUntil;
 
+    /// <summary>Bumped by every operator's isolate or close, so a resync that read Redis before it does not undo it.</summary>
+    public int ManualGeneration;
+
     public CircuitBreakerFleetMember[] SnapshotMembers()
     {
         lock (Lock)

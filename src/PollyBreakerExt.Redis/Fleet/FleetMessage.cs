@@ -18,6 +18,9 @@ internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, strin
     /// <summary>Anything longer is ignored unread: no real message comes near it.</summary>
     public const int MaxLength = 4096;
 
+    /// <summary>The longest break a message may carry: the core clamps every break to one day, so no replica sends more.</summary>
+    public const long MaxBreakMilliseconds = 24 * 60 * 60 * 1000;
+
     private const int Version = 1;
 
     public static FleetMessage Create(FleetMessageKind kind, string replica, long timestamp, string key, long breakMilliseconds = 0)
@@ -76,7 +79,8 @@ internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, strin
                 root.GetProperty("ts").GetInt64(),
                 NonEmpty(root.GetProperty("k").GetString()),
                 root.GetProperty("b").GetInt64());
-            if (kind is null || message.BreakMilliseconds < 0)
+            // Out of range is foreign too: TimeSpan.FromMilliseconds(long.MaxValue) would throw in the subscription handler.
+            if (kind is null || message.BreakMilliseconds is < 0 or > MaxBreakMilliseconds)
             {
                 problem = "foreign";
                 return null;

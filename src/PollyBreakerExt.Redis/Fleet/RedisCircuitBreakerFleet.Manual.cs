@@ -18,6 +18,7 @@ public sealed partial class RedisCircuitBreakerFleet
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(breakerKey);
         var state = State(breakerKey);
+        Interlocked.Increment(ref state.ManualGeneration);
         state.FleetIsolated = true;
         foreach (var member in state.SnapshotMembers())
         {
@@ -58,6 +59,7 @@ public sealed partial class RedisCircuitBreakerFleet
 
     private static void ForgetFleetState(FleetKeyState state)
     {
+        Interlocked.Increment(ref state.ManualGeneration);
         lock (state.Lock)
         {
             state.FleetIsolated = false;

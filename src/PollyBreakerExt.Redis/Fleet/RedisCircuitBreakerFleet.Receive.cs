@@ -57,10 +57,8 @@ public sealed partial class RedisCircuitBreakerFleet
                     state.LeaseRequestedAt = 0;
                 }
 
-                foreach (var member in members)
-                {
-                    Observe(member.OpenAsync(TimeSpan.FromMilliseconds(message.BreakMilliseconds)));
-                }
+                var breakDuration = TimeSpan.FromMilliseconds(message.BreakMilliseconds);
+                Move(members, member => member.OpenAsync(breakDuration));
 
                 break;
 
@@ -73,43 +71,43 @@ public sealed partial class RedisCircuitBreakerFleet
                     state.LeaseRequestedAt = 0;
                 }
 
-                foreach (var member in members)
-                {
-                    Observe(member.CloseAsync());
-                }
+                Move(members, member => member.CloseAsync());
 
                 break;
 
             case FleetMessageKind.Isolate:
                 state.FleetIsolated = true;
-                foreach (var member in members)
-                {
-                    Observe(member.Breaker.IsolateAsync());
-                }
+                Move(members, member => member.Breaker.IsolateAsync());
 
                 break;
 
             default:
                 ForgetFleetState(state);
-                foreach (var member in members)
-                {
-                    Observe(member.Breaker.CloseAsync());
-                }
+                Move(members, member => member.Breaker.CloseAsync());
 
                 break;
         }
     }
 
-    private void Observe(Task task)
-    {
-        if (!task.IsCompletedSuccessfully)
+    /// <summary>
+    /// Moves the breakers on the fleet's work queue, not on Redis' subscription thread: a move runs the user's callbacks
+    /// (up to their first await), and a slow one must not hold up every message behind it. The queue keeps their order.
+    /// </summary>
+    private void Move(CircuitBreakerFleetMember[] members, Func<CircuitBreakerFleetMember, Task> move)
+        => _queue.Enqueue(async () =>
         {
-            _ = task.ContinueWith(
-                static (failed, logger) => FleetLog.MoveFailed((Microsoft.Extensions.Logging.ILogger)logger!, failed.Exception!, "fleet"),
-                _logger,
-                CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted,
-                TaskScheduler.Default);
-        }
-    }
+            foreach (var member in members)
+            {
+                try
+                {
+                    await move(member).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // One breaker's failing callback must not keep the others from moving.
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    FleetLog.MoveFailed(_logger, exception, ReplicaId);
+                }
+            }
+        });
 }

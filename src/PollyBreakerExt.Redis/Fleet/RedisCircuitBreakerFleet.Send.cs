@@ -54,9 +54,14 @@ public sealed partial class RedisCircuitBreakerFleet
         }
 
         // Open already (another replica got there first): keep to the fleet's end, if it is later than this one's.
+        if (existing <= 0)
+        {
+            return; // expired meanwhile (-2)
+        }
+
         foreach (var member in state.SnapshotMembers())
         {
-            await member.OpenAsync(TimeSpan.FromMilliseconds(existing)).ConfigureAwait(false);
+            await member.OpenAsync(FromRedisMilliseconds(existing)).ConfigureAwait(false);
         }
     }
 
@@ -136,8 +141,9 @@ public sealed partial class RedisCircuitBreakerFleet
                     [ReplicaId, (long)_options.ProbeLease.TotalMilliseconds]).ConfigureAwait(false);
             }
         }
-        catch (RedisException)
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
+            // RedisTimeoutException derives from TimeoutException, not RedisException: a stalled Redis lands here too.
             answer = -1; // Redis failed: the breaker probes alone, as without a fleet
         }
 
@@ -157,7 +163,7 @@ public sealed partial class RedisCircuitBreakerFleet
             }
             else
             {
-                state.WaitUntil = now + Ticks(TimeSpan.FromMilliseconds(answer));
+                state.WaitUntil = now + Ticks(FromRedisMilliseconds(answer));
             }
         }
     }

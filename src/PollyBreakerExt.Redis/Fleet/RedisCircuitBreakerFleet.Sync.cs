@@ -10,7 +10,12 @@ public sealed partial class RedisCircuitBreakerFleet
     private async Task StartAsync()
     {
         var connection = await _connecting.ConfigureAwait(false);
-        _connection = connection;
+        Interlocked.Exchange(ref _connection, connection);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return; // disposed while connecting: DisposeAsync disposes an owned connection once it arrives
+        }
+
         connection.ConnectionFailed += OnConnectionFailed;
         connection.ConnectionRestored += OnConnectionRestored;
         await ResyncAsync().ConfigureAwait(false);
@@ -61,8 +66,14 @@ public sealed partial class RedisCircuitBreakerFleet
             return;
         }
 
+        var generation = Volatile.Read(ref state.ManualGeneration);
         var result = (RedisResult[])(await connection.GetDatabase()
             .ScriptEvaluateAsync(FleetScripts.Read, [_keys.Isolated(state.Key), _keys.Open(state.Key)]).ConfigureAwait(false))!;
+        if (Volatile.Read(ref state.ManualGeneration) != generation)
+        {
+            return; // an operator isolated or closed the key meanwhile: what was read is out of date
+        }
+
         var redisNow = long.Parse((string)result[3]!, CultureInfo.InvariantCulture);
         var members = state.SnapshotMembers();
 
@@ -91,13 +102,14 @@ public sealed partial class RedisCircuitBreakerFleet
         if (Stored((string?)result[1], FleetMessageKind.Open, state.Key, "open break") is { } open && pttl > 0)
         {
             // Never longer than the break the opener gave, whatever expiry the key was given since.
+            // The payload's break is at most a day, but its timestamp is unchecked here: a far-future one is kept to a day too.
             var remaining = Math.Min(pttl, open.Timestamp + open.BreakMilliseconds - redisNow);
             if (remaining > 0)
             {
                 state.FleetOpen = true;
                 foreach (var member in members)
                 {
-                    await member.OpenAsync(TimeSpan.FromMilliseconds(remaining)).ConfigureAwait(false);
+                    await member.OpenAsync(FromRedisMilliseconds(remaining)).ConfigureAwait(false);
                 }
 
                 return;

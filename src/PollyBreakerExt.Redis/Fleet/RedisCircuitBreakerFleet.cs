@@ -211,7 +211,19 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
 
         _synchronized = false;
         await _queue.DisposeAsync().ConfigureAwait(false);
-        if (_connection is { } connection)
+        if (Volatile.Read(ref _connection) is not { } connection)
+        {
+            if (_ownsConnection)
+            {
+                // Still connecting: the multiplexer the fleet made would otherwise outlive it.
+                _ = _connecting.ContinueWith(
+                    static connecting => connecting.Result.Dispose(),
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnRanToCompletion,
+                    TaskScheduler.Default);
+            }
+        }
+        else
         {
             connection.ConnectionFailed -= OnConnectionFailed;
             connection.ConnectionRestored -= OnConnectionRestored;
@@ -235,6 +247,9 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     }
 
     private RedisValue Channel => _keys.Channel.ToString();
+
+    /// <summary>A duration read from Redis (a PTTL anyone with write access may have set), kept within the core's one-day break.</summary>
+    private static TimeSpan FromRedisMilliseconds(long milliseconds) => TimeSpan.FromMilliseconds(Math.Clamp(milliseconds, 0, FleetMessage.MaxBreakMilliseconds));
 
     private long Ticks(TimeSpan duration) => (long)(duration.TotalSeconds * _timeProvider.TimestampFrequency);
 

@@ -55,10 +55,21 @@ public sealed class FleetMessageTests
     [InlineData("{\"v\":1,\"t\":\"open\",\"r\":5,\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":1}", "malformed")]
     [InlineData("{\"v\":1,\"t\":\"open\",\"r\":\"\",\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":1}", "malformed")]
     [InlineData("{\"v\":1,\"t\":\"open\",\"r\":\"r\",\"n\":\"n\",\"ts\":1.5,\"k\":\"k\",\"b\":1}", "malformed")]
+    [InlineData("{\"v\":1,\"t\":\"open\",\"r\":\"r\",\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":-1}", "foreign")]
+    [InlineData("{\"v\":1,\"t\":\"open\",\"r\":\"r\",\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":86400001}", "foreign")]
+    [InlineData("{\"v\":1,\"t\":\"open\",\"r\":\"r\",\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":9223372036854775807}", "foreign")]
     public void What_is_not_a_message_of_this_version_is_refused_with_its_reason(string text, string expected)
     {
         Assert.Null(FleetMessage.TryParse(Encoding.UTF8.GetBytes(text), signingKey: null, out var problem));
         Assert.Equal(expected, problem);
+    }
+
+    [Fact]
+    public void A_break_of_exactly_one_day_is_read()
+    {
+        var text = FleetMessage.Create(FleetMessageKind.Open, "r", 1, "k", FleetMessage.MaxBreakMilliseconds).Serialize(signingKey: null);
+
+        Assert.Equal(86_400_000, FleetMessage.TryParse(Encoding.UTF8.GetBytes(text), signingKey: null, out _)?.BreakMilliseconds);
     }
 
     [Fact]

@@ -30,6 +30,8 @@ public sealed class UntrustedInputTests : IAsyncLifetime
             Encoding.UTF8.GetBytes(open.Replace("\"v\":1", "\"v\":2", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"t\":\"open\"", "\"t\":\"explode\"", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"b\":30000", "\"b\":-5", StringComparison.Ordinal)),
+            Encoding.UTF8.GetBytes(open.Replace("\"b\":30000", "\"b\":9223372036854775807", StringComparison.Ordinal)),
+            Encoding.UTF8.GetBytes(open.Replace("\"b\":30000", "\"b\":86400001", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"b\":30000", "\"b\":30000,\"pad\":\"" + new string('x', 5000) + "\"", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("intruder", replica.Fleet.ReplicaId, StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"t\":\"open\"", "\"t\":\"vote\"", StringComparison.Ordinal)),
@@ -50,6 +52,38 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes(open));
         await Eventually.HoldsAsync(() => breaker.State == CircuitState.Open, "a well-formed open message opens the breaker");
         Assert.Equal(1, messages.Count(replica.Fleet, "received"));
+    }
+
+    [Fact]
+    public async Task A_slow_state_change_callback_does_not_hold_up_the_messages_behind_it()
+    {
+        using var messages = new FleetMessages();
+        using var gate = new ManualResetEventSlim();
+        await using var replica = await Replica.StartAsync(_server);
+        var slow = new TestBreaker("slow", replica.Fleet, Break, onStateChanged: args =>
+        {
+            if (args.NewState == CircuitState.Open)
+            {
+                gate.Wait(TimeSpan.FromSeconds(10)); // an OnOpened that blocks before its first await
+            }
+        });
+        var other = replica.Breaker("payments", Break);
+        await Task.Delay(200);
+        var now = await RedisTimeAsync();
+
+        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes($$"""{"v":1,"t":"open","r":"peer","n":"n1","ts":{{now}},"k":"slow","b":30000}"""));
+        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes($$"""{"v":1,"t":"open","r":"peer","n":"n2","ts":{{now}},"k":"payments","b":30000}"""));
+
+        try
+        {
+            await Eventually.HoldsAsync(() => messages.Count(replica.Fleet, "received") == 2, "both messages are received while the callback blocks");
+        }
+        finally
+        {
+            gate.Set();
+        }
+
+        await Eventually.HoldsAsync(() => slow.State == CircuitState.Open && other.State == CircuitState.Open, "both breakers open, in order, once it returns");
     }
 
     [Fact]

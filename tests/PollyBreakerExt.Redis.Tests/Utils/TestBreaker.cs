@@ -11,7 +11,7 @@ public sealed class TestBreaker
     private int _executed;
     private int _probes;
 
-    public TestBreaker(string name, ICircuitBreakerFleet? fleet, TimeSpan breakDuration, int successThreshold = 1)
+    public TestBreaker(string name, ICircuitBreakerFleet? fleet, TimeSpan breakDuration, int successThreshold = 1, Action<CircuitStateChangedArguments>? onStateChanged = null)
     {
         StateProvider = new SlowCallCircuitBreakerStateProvider();
         var options = new SlowCallCircuitBreakerStrategyOptions<int>
@@ -31,6 +31,7 @@ public sealed class TestBreaker
                     Transitions.Add(args);
                 }
 
+                onStateChanged?.Invoke(args);
                 return default;
             },
         };
