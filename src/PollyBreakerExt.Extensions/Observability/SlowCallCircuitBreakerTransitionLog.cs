@@ -4,14 +4,15 @@ using Polly.CircuitBreaker;
 namespace PollyBreakerExt;
 
 /// <summary>
-/// Logs every transition of every breaker of the registry once, as a structured log with EventId 1 <c>CircuitStateChanged</c>.
+/// Logs every transition of every breaker of the registry once, as a structured log whose EventId names the new state:
+/// 1 <c>CircuitOpened</c>, 2 <c>CircuitHalfOpened</c>, 3 <c>CircuitClosed</c>, 4 <c>CircuitIsolated</c>.
 /// </summary>
 /// <remarks>
 /// Open is a warning (calls are failing or slow, and are now rejected), and so is isolated (an operator stopped all
 /// calls). Half-open and closed are information: the breaker is probing, or recovered. The ratios are the window's when
 /// the transition is logged: those that tripped the circuit on open, and 0 on close, which clears the window. The
 /// breaker is named as Polly's own logs name a source, <c>pipeline/instance/strategy</c>, with <c>(null)</c> for a
-/// pipeline without instance.
+/// pipeline without instance. Each transition keeps its own EventId because operators filter and alert on event ids.
 /// </remarks>
 internal sealed partial class SlowCallCircuitBreakerTransitionLog
 {
@@ -27,10 +28,17 @@ internal sealed partial class SlowCallCircuitBreakerTransitionLog
         registry.StateChanged += OnStateChanged;
     }
 
-    [LoggerMessage(EventId = 1, EventName = "CircuitStateChanged", Message = Template)]
-    private static partial void LogTransition(
-        ILogger logger, LogLevel level, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState,
-        CircuitState newState, CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
+    [LoggerMessage(EventId = 1, EventName = "CircuitOpened", Message = Template)]
+    private static partial void LogOpened(ILogger logger, LogLevel level, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState, CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
+
+    [LoggerMessage(EventId = 2, EventName = "CircuitHalfOpened", Message = Template)]
+    private static partial void LogHalfOpened(ILogger logger, LogLevel level, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState, CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
+
+    [LoggerMessage(EventId = 3, EventName = "CircuitClosed", Message = Template)]
+    private static partial void LogClosed(ILogger logger, LogLevel level, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState, CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
+
+    [LoggerMessage(EventId = 4, EventName = "CircuitIsolated", Message = Template)]
+    private static partial void LogIsolated(ILogger logger, LogLevel level, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState, CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
 
     private void OnStateChanged(RegisteredCircuitBreaker breaker, CircuitStateChangedArguments args)
     {
@@ -41,7 +49,14 @@ internal sealed partial class SlowCallCircuitBreakerTransitionLog
         }
 
         var metrics = breaker.TryGetController(out var controller) ? controller.Metrics : default;
-        LogTransition(_logger, level, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
+        var log = args.NewState switch
+        {
+            CircuitState.Open => LogOpened,
+            CircuitState.HalfOpen => LogHalfOpened,
+            CircuitState.Isolated => LogIsolated,
+            _ => (Action<ILogger, LogLevel, string?, string?, string, CircuitState, CircuitState, CircuitTransitionReason, double, double, TimeSpan?>)LogClosed,
+        };
+        log(_logger, level, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, args.PreviousState, args.NewState,
             args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
     }
 }

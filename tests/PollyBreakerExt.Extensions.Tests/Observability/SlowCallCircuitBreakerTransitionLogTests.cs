@@ -22,11 +22,11 @@ public sealed class SlowCallCircuitBreakerTransitionLogTests
         var logs = script.Services.GetFakeLogCollector().GetSnapshot().Where(log => log.Category == Category).ToList();
         Assert.Equal(
             [
-                (LogLevel.Warning, 1, "CircuitStateChanged", "Closed", "Open", "FailureThreshold", "0.5", "0.25", "00:00:30"),
-                (LogLevel.Information, 1, "CircuitStateChanged", "Open", "HalfOpen", "BreakDurationElapsed", "0.5", "0.25", null),
-                (LogLevel.Information, 1, "CircuitStateChanged", "HalfOpen", "Closed", "HalfOpenSucceeded", "0", "0", null),
-                (LogLevel.Warning, 1, "CircuitStateChanged", "Closed", "Isolated", "Manual", "0", "0", null),
-                (LogLevel.Information, 1, "CircuitStateChanged", "Isolated", "Closed", "Manual", "0", "0", null),
+                (LogLevel.Warning, 1, "CircuitOpened", "Closed", "Open", "FailureThreshold", "0.5", "0.25", "00:00:30"),
+                (LogLevel.Information, 2, "CircuitHalfOpened", "Open", "HalfOpen", "BreakDurationElapsed", "0.5", "0.25", null),
+                (LogLevel.Information, 3, "CircuitClosed", "HalfOpen", "Closed", "HalfOpenSucceeded", "0", "0", null),
+                (LogLevel.Warning, 4, "CircuitIsolated", "Closed", "Isolated", "Manual", "0", "0", null),
+                (LogLevel.Information, 3, "CircuitClosed", "Isolated", "Closed", "Manual", "0", "0", null),
             ],
             logs.Select(log => (
                 log.Level,
