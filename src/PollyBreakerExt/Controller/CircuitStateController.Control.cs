@@ -1,5 +1,6 @@
 using Polly;
 using Polly.CircuitBreaker;
+using Polly.Telemetry;
 
 namespace PollyBreakerExt;
 
@@ -162,11 +163,31 @@ internal sealed partial class CircuitStateController<T>
         return Events.DispatchAsync(context, waitForOtherFlows: false).AsTask();
     }
 
-    /// <summary>Asks the fleet, outside the lock, whether this replica may probe; if not, the break is extended by what it says.</summary>
-    private bool MayProbe(ICircuitBreakerFleet fleet, long now)
+    /// <summary>
+    /// Asks the fleet, outside the lock, whether this replica may probe; if not, the break is extended by what it says. A
+    /// fleet that throws is treated like one that cannot be reached (F5): the failure is reported and the breaker probes alone.
+    /// </summary>
+    private bool MayProbe(ICircuitBreakerFleet fleet, long now, ResilienceContext context)
     {
-        if (fleet.TryBeginProbing(_fleetMember!, out var retryAfter))
+        TimeSpan retryAfter;
+        try
         {
+            if (fleet.TryBeginProbing(_fleetMember!, out retryAfter))
+            {
+                return true;
+            }
+        }
+#pragma warning disable CA1031 // Same rule as the fleet's OnTransition: the fleet never wedges the breaker or fails the call.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            var asked = new CircuitStateChangedArguments(
+                context, BreakerName, CircuitState.Open, CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed, null);
+            _telemetry.Report(
+                new(ResilienceEventSeverity.Error, SlowCallCircuitBreakerConstants.OnCircuitCallbackFailed),
+                context,
+                Outcome.FromException<T>(exception),
+                asked);
             return true;
         }
 

@@ -158,7 +158,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
             return RejectOrShadow(CircuitState.Open, context, now, ref permit, out rejection);
         }
 
-        if (state == CircuitState.Open && Volatile.Read(ref _fleet) is { } fleet && !MayProbe(fleet, now))
+        if (state == CircuitState.Open && Volatile.Read(ref _fleet) is { } fleet && !MayProbe(fleet, now, context))
         {
             return RejectOrShadow(CircuitState.Open, context, now, ref permit, out rejection);
         }

@@ -152,6 +152,22 @@ public class FleetHookTests
     }
 
     [Fact]
+    public void A_fleet_that_throws_when_asked_to_probe_is_reported_and_the_breaker_probes_and_closes_alone()
+    {
+        var (breaker, fleet, _) = FleetBreaker(successThreshold: 1);
+        breaker.Fail();
+        fleet.ProbeFailure = new InvalidOperationException("fleet is broken");
+        breaker.Advance(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(42, breaker.Succeed().Result);
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal(1, fleet.ProbeQuestions);
+        var failure = Assert.Single(breaker.Telemetry.Named(SlowCallCircuitBreakerConstants.OnCircuitCallbackFailed));
+        Assert.Equal("fleet is broken", Assert.IsType<InvalidOperationException>(failure.Exception).Message);
+    }
+
+    [Fact]
     public async Task Moves_by_the_fleet_with_a_cancelled_token_change_nothing()
     {
         var (breaker, _, member) = FleetBreaker();

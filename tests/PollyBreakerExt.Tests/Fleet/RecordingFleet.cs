@@ -16,6 +16,9 @@ internal sealed class RecordingFleet : ICircuitBreakerFleet
     /// <summary>Gets or sets the answer to <see cref="TryBeginProbing"/>: null to allow, else how long to wait.</summary>
     public TimeSpan? ProbeWait { get; set; }
 
+    /// <summary>Gets or sets an exception that <see cref="TryBeginProbing"/> throws instead of answering.</summary>
+    public Exception? ProbeFailure { get; set; }
+
     public void Join(CircuitBreakerFleetMember member) => Members.Add(member);
 
     public void Leave(CircuitBreakerFleetMember member) => Left.Add(member);
@@ -29,6 +32,11 @@ internal sealed class RecordingFleet : ICircuitBreakerFleet
     public bool TryBeginProbing(CircuitBreakerFleetMember member, out TimeSpan retryAfter)
     {
         ProbeQuestions++;
+        if (ProbeFailure is not null)
+        {
+            throw ProbeFailure;
+        }
+
         retryAfter = ProbeWait ?? TimeSpan.Zero;
         return ProbeWait is null;
     }
