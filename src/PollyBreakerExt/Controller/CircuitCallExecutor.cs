@@ -44,7 +44,17 @@ internal sealed class CircuitCallExecutor<T>
             }
 
             // Events without the user's callbacks are raised synchronously: the probe then runs on the hot path.
-            var dispatched = Controller.Events.DispatchAsync(context);
+            ValueTask dispatched;
+            try
+            {
+                dispatched = Controller.Events.DispatchAsync(context);
+            }
+            catch
+            {
+                GiveBack(permit, context);
+                throw;
+            }
+
             if (!dispatched.IsCompletedSuccessfully)
             {
                 return ExecuteAfterDispatchAsync(dispatched, callback, context, state, permit);
@@ -86,7 +96,16 @@ internal sealed class CircuitCallExecutor<T>
         TState state,
         Permit permit)
     {
-        await dispatched.ConfigureAwait(context.ContinueOnCapturedContext);
+        try
+        {
+            await dispatched.ConfigureAwait(context.ContinueOnCapturedContext);
+        }
+        catch
+        {
+            GiveBack(permit, context);
+            throw;
+        }
+
         return await CompleteAsync(Invoke(callback, context, state), context, permit).ConfigureAwait(context.ContinueOnCapturedContext);
     }
 
@@ -98,10 +117,25 @@ internal sealed class CircuitCallExecutor<T>
         PendingOpening pendingOpening)
     {
         // In shadow mode an admission that opened the circuit runs anyway, after the opening's break and events.
-        await Controller.FinishTransitionAsync(Outcome.FromResult<T>(default!), context, pendingOpening).ConfigureAwait(context.ContinueOnCapturedContext);
+        try
+        {
+            await Controller.FinishTransitionAsync(Outcome.FromResult<T>(default!), context, pendingOpening).ConfigureAwait(context.ContinueOnCapturedContext);
+        }
+        catch
+        {
+            GiveBack(permit, context);
+            throw;
+        }
 
         return await CompleteAsync(Invoke(callback, context, state), context, permit).ConfigureAwait(context.ContinueOnCapturedContext);
     }
+
+    /// <summary>
+    /// Gives back what an admitted call holds when user code (a throwing TelemetryListener) fails before the call runs: the
+    /// call never ran, so it is not recorded, and its probe permit and running slot must not leak.
+    /// </summary>
+    private void GiveBack(in Permit permit, ResilienceContext context)
+        => Controller.Exit(permit, CallClassification.Ignored, Outcome.FromResult<T>(default!), context, out _);
 
     private async ValueTask<Outcome<TResult>> CompleteAsync<TResult>(ValueTask<Outcome<TResult>> pending, ResilienceContext context, Permit permit)
     {

@@ -138,13 +138,19 @@ internal sealed class CircuitEventDispatcher<T>
             {
                 while (_pending.TryDequeue(out var transition))
                 {
-                    var raised = RaiseAsync(transition);
-                    if (!raised.IsCompletedSuccessfully)
+                    try
                     {
-                        raised.AsTask().GetAwaiter().GetResult(); // not reached: without callbacks nothing is awaited
+                        var raised = RaiseAsync(transition);
+                        if (!raised.IsCompletedSuccessfully)
+                        {
+                            raised.AsTask().GetAwaiter().GetResult(); // not reached: without callbacks nothing is awaited
+                        }
                     }
-
-                    Volatile.Write(ref _raised, _raised + 1);
+                    finally
+                    {
+                        // Counted even when a throwing TelemetryListener cut it short, so later dispatches do not wait for it.
+                        Volatile.Write(ref _raised, _raised + 1);
+                    }
                 }
             }
             finally
@@ -192,8 +198,14 @@ internal sealed class CircuitEventDispatcher<T>
 
         while (Volatile.Read(ref _raised) < Math.Max(target, Volatile.Read(ref _nestedTarget)) && _pending.TryDequeue(out var transition))
         {
-            await RaiseAsync(transition).ConfigureAwait(context.ContinueOnCapturedContext);
-            Volatile.Write(ref _raised, _raised + 1);
+            try
+            {
+                await RaiseAsync(transition).ConfigureAwait(context.ContinueOnCapturedContext);
+            }
+            finally
+            {
+                Volatile.Write(ref _raised, _raised + 1); // as in DrainSynchronously
+            }
         }
     }
 

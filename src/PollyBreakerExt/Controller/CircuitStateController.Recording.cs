@@ -37,11 +37,7 @@ internal sealed partial class CircuitStateController<T>
         var isSlow = _health.IsSlow(permit.StartTimestamp, now);
         if (isSlow)
         {
-            _telemetry.Report(
-                new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnSlowCall),
-                context,
-                outcome,
-                new OnSlowCallArguments(BreakerName, _timeProvider.GetElapsedTime(permit.StartTimestamp, now), _slowCallThreshold!.Value));
+            ReportSlowCall(permit, outcome, context, now);
         }
 
         lock (_lock)
@@ -79,6 +75,23 @@ internal sealed partial class CircuitStateController<T>
             }
 
             return Open_NeedsLock(OpeningTime(now), reason, counts, outcome, context, out pendingOpening);
+        }
+    }
+
+    private void ReportSlowCall<TResult>(in Permit permit, in Outcome<TResult> outcome, ResilienceContext context, long now)
+    {
+        try
+        {
+            _telemetry.Report(
+                new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnSlowCall),
+                context,
+                outcome,
+                new OnSlowCallArguments(BreakerName, _timeProvider.GetElapsedTime(permit.StartTimestamp, now), _slowCallThreshold!.Value));
+        }
+#pragma warning disable CA1031 // A TelemetryListener that throws on this Debug event must not cost the call its record and running slot.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 

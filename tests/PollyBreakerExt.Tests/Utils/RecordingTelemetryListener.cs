@@ -20,6 +20,9 @@ internal sealed class RecordingTelemetryListener : TelemetryListener
         }
     }
 
+    /// <summary>Gets or sets the names of the events on which the listener throws after recording them, as a faulty user listener would.</summary>
+    public IReadOnlySet<string> ThrowsOn { get; set; } = new HashSet<string>();
+
     public IReadOnlyList<RecordedEvent> Named(string eventName) => Events.Where(e => e.Name == eventName).ToList();
 
     public override void Write<TResult, TArgs>(in TelemetryEventArguments<TResult, TArgs> args)
@@ -27,6 +30,11 @@ internal sealed class RecordingTelemetryListener : TelemetryListener
         lock (_events)
         {
             _events.Add(new(args.Event.EventName, args.Event.Severity, args.Source, args.Arguments, args.Outcome?.Exception));
+        }
+
+        if (ThrowsOn.Contains(args.Event.EventName))
+        {
+            throw new InvalidOperationException($"listener fails on {args.Event.EventName}");
         }
     }
 }
