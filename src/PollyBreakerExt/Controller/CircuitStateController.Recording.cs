@@ -10,7 +10,8 @@ namespace PollyBreakerExt;
 /// <remarks>
 /// A call admitted while closed that completes while open or half-open (a late completion) is recorded once — if it was
 /// counted while running, that count gives way to its record — and never moves the circuit: only probes of the current
-/// half-open episode close or reopen it. A call admitted before a manual transition is not recorded at all.
+/// half-open episode close or reopen it. A probe of an earlier episode that completes once the breaker has closed is judged
+/// like any call recorded while closed (rule 1), at once. A call admitted before a manual transition is not recorded at all.
 /// </remarks>
 internal sealed partial class CircuitStateController<T>
 {
@@ -69,7 +70,7 @@ internal sealed partial class CircuitStateController<T>
                 return Open_NeedsLock(OpeningTime(now), CircuitTransitionReason.HalfOpenProbeSlow, counts, outcome, context, out pendingOpening);
             }
 
-            if (_state != CircuitState.Closed || permit.IsProbe || _health.TripReason(counts) is not { } reason)
+            if (_state != CircuitState.Closed || _health.TripReason(counts) is not { } reason)
             {
                 return false;
             }

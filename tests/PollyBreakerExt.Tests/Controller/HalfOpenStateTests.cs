@@ -149,10 +149,27 @@ public class HalfOpenStateTests
         Assert.Equal(42, breaker.Succeed().Result);
         Assert.Equal(CircuitState.Closed, breaker.State);
 
-        // The stale probe finishing late, even as a failure, does not move the circuit.
-        hang.SetResult(Outcome.FromException<int>(new InvalidOperationException()));
+        hang.SetResult(Outcome.FromResult(0));
         await hung;
         Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public async Task A_stale_probe_that_fails_after_the_close_is_judged_at_once_like_any_closed_call()
+    {
+        // Issue 19, bug 3: the late failure used to be recorded without a verdict, and the next success opened the breaker.
+        var breaker = HalfOpenReady(1);
+        var hang = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stale = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(hang.Task)).AsTask();
+        breaker.Advance(Break);
+        Assert.Equal(42, breaker.Succeed().Result);
+        Assert.Equal(CircuitState.Closed, breaker.State);
+
+        hang.SetResult(Outcome.FromException<int>(new InvalidOperationException("late")));
+        await stale;
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal((CircuitState.Closed, CircuitState.Open, CircuitTransitionReason.FailureThreshold), breaker.TransitionSummary()[^1]);
     }
 
     [Fact]

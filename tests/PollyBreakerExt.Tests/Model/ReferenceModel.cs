@@ -142,13 +142,8 @@ public sealed class ReferenceModel
         _window.Add((Now, failure, slow));
         var counts = Counts();
 
-        if (permit.Generation != 0)
+        if (isCurrentProbe)
         {
-            if (!isCurrentProbe)
-            {
-                return;
-            }
-
             if (holdsSlot)
             {
                 _probesInFlight--;
@@ -166,6 +161,7 @@ public sealed class ReferenceModel
             return;
         }
 
+        // A call admitted while closed, or a probe of an earlier episode: rule 1 judges it if the breaker is closed now.
         if (State == CircuitState.Closed && TripReason(counts) is { } reason)
         {
             Open(reason, counts);
