@@ -75,21 +75,10 @@ internal sealed partial class CircuitStateController<T>
         Transition_NeedsLock(CircuitState.Open, reason, breakDuration, outcome, context, announce);
     }
 
-    private void StartProbing_NeedsLock(long now)
-    {
-        _halfOpenGeneration++;
-        _probesInFlight = 1;
-        _probeSuccesses = 0;
-
-        // Probes count as stuck after BreakDuration, never after a generated break: a generated zero must not lift the cap.
-        _blockedUntil = Timestamps.AddSaturating(now, _breakDurationTimestamp);
-    }
-
     private void Close_NeedsLock(CircuitTransitionReason reason, Outcome<T> outcome, ResilienceContext context)
     {
         _health.Clear();
         _halfOpenAttempts = 0;
-        _probesInFlight = 0;
         Volatile.Write(ref _breakingException, null);
         if (_state != CircuitState.Closed)
         {

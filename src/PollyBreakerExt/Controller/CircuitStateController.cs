@@ -27,17 +27,15 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     private readonly bool _shadowMode;
     private readonly bool _readsClockOnCompletion;
     private readonly int _successThreshold;
-    private readonly long _breakDurationTimestamp;
     private readonly SlowCallCircuitBreakerManualControl? _manualControl;
 
     private volatile CircuitState _state = CircuitState.Closed;
-    private long _blockedUntil; // open: when a probe may pass; half-open: when stuck probes stop counting
+    private long _blockedUntil; // open: when a probe may pass; half-open, after a rejection: when a probe slot frees at the latest
     private Exception? _breakingException;
     private int _epoch; // bumped on every state change, so a late opening can tell it is stale
     private volatile int _generation; // bumped by manual transitions: calls admitted before them are not recorded after
-    private int _halfOpenGeneration; // bumped each time a set of probes is admitted: probes of the current set hold the cap's slots
-    private int _episodeGeneration; // the first set of the current half-open episode: probes of any set since then decide
-    private int _probesInFlight;
+    private readonly HalfOpenProbeCap _probes;
+    private int _episodeGeneration; // the first probe set of the current half-open episode: probes of any set since then decide
     private int _probeSuccesses;
     private int _halfOpenAttempts;
     private long _openedAt;
@@ -62,12 +60,12 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         _health = health;
         _rejections = new CircuitRejections(breakerName, successThreshold, telemetry);
         _breaks = breaks;
-        _breakDurationTimestamp = Timestamps.FromDuration(breaks.BreakDuration, timeProvider);
         _slowCallThreshold = slowCallThreshold;
         _readsClockOnAdmission = health.DetectsSlowCalls;
         _tracksInFlight = health.TracksInFlight;
         _readsClockOnCompletion = health.NeedsCompletionTime;
         _successThreshold = successThreshold;
+        _probes = new HalfOpenProbeCap(successThreshold, Timestamps.FromDuration(breaks.BreakDuration, timeProvider));
         _manualControl = manualControl;
         Events = events;
     }
@@ -108,14 +106,14 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         }
     }
 
-    /// <summary>Gets the half-open probes of the current episode still running; read by the reliability tests.</summary>
+    /// <summary>Gets the running probes that hold a slot of the half-open cap; read by the reliability tests.</summary>
     internal int ProbesInFlight
     {
         get
         {
             lock (_lock)
             {
-                return _state == CircuitState.HalfOpen ? _probesInFlight : 0;
+                return _state == CircuitState.HalfOpen ? _probes.Holding(_timeProvider.GetTimestamp()) : 0;
             }
         }
     }
@@ -242,22 +240,23 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
 
             case CircuitState.Open when now >= _blockedUntil:
                 _halfOpenAttempts++;
-                StartProbing_NeedsLock(now);
-                _episodeGeneration = _halfOpenGeneration;
+                _probeSuccesses = 0;
+                _episodeGeneration = _probes.NextGeneration;
                 Transition_NeedsLock(CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed, null, Outcome.FromResult<T>(default!), context);
-                permit = new(now, _generation, _halfOpenGeneration);
                 raiseEvents = true;
+                if (!TryAdmitProbe_NeedsLock(now, ref permit))
+                {
+                    return false; // probes of an earlier episode, still running, hold every slot
+                }
+
                 break;
 
-            case CircuitState.HalfOpen when _probesInFlight < _successThreshold:
-                _probesInFlight++;
-                permit = new(now, _generation, _halfOpenGeneration);
-                break;
+            case CircuitState.HalfOpen:
+                if (!TryAdmitProbe_NeedsLock(now, ref permit))
+                {
+                    return false;
+                }
 
-            case CircuitState.HalfOpen when now >= _blockedUntil:
-                // The probes of this set have run for a whole BreakDuration without finishing: admit a fresh set (theirs still decide).
-                StartProbing_NeedsLock(now);
-                permit = new(now, _generation, _halfOpenGeneration);
                 break;
 
             default:
@@ -281,17 +280,23 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         return blockedUntil <= now ? TimeSpan.Zero : _timeProvider.GetElapsedTime(now, blockedUntil);
     }
 
+    private bool TryAdmitProbe_NeedsLock(long now, ref Permit permit)
+    {
+        if (!_probes.TryAdmit(now, _episodeGeneration, out var probeGeneration))
+        {
+            _blockedUntil = _probes.FreesAt(now); // the rejection's RetryAfter: when a slot frees at the latest
+            return false;
+        }
+
+        permit = new(now, _generation, probeGeneration);
+        return true;
+    }
+
     // Probes admitted because earlier ones ran for a whole break still decide when they finish: only the cap forgets them.
     private bool IsProbeOfThisEpisode_NeedsLock(in Permit permit)
         => _state == CircuitState.HalfOpen && permit.ProbeGeneration >= _episodeGeneration;
 
-    private void ReleaseProbeSlot_NeedsLock(in Permit permit)
-    {
-        if (_state == CircuitState.HalfOpen && permit.ProbeGeneration == _halfOpenGeneration)
-        {
-            _probesInFlight--;
-        }
-    }
+    private void ReleaseProbeSlot_NeedsLock(in Permit permit) => _probes.Release(permit.ProbeGeneration);
 
     private long ToTimestamp(TimeSpan duration) => Timestamps.FromDuration(duration, _timeProvider);
 }

@@ -307,4 +307,33 @@ public class HalfOpenStateTests
         await Task.WhenAll(calls);
         Assert.Equal(CircuitState.Closed, breaker.State);
     }
+
+    [Fact]
+    public async Task Probes_still_running_from_an_earlier_episode_count_against_the_next_ones_cap()
+    {
+        // Issue 19, bug 2: a generated break shorter than BreakDuration used to let A, C and D run at once against a cap of 2.
+        var options = NewOptions(failureThreshold: 1, successThreshold: 2, breakDuration: TimeSpan.FromSeconds(1), minimumThroughput: 1000);
+        options.BreakDurationGenerator = _ => new(TimeSpan.FromMilliseconds(10));
+        var breaker = new Breaker(options);
+        breaker.Fail();
+        breaker.Advance(TimeSpan.FromMilliseconds(10));
+        var hang = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var a = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(hang.Task)).AsTask();
+        Assert.IsType<InvalidOperationException>(breaker.Fail().Exception); // probe B fails and reopens
+        breaker.Advance(TimeSpan.FromMilliseconds(10));
+
+        var c = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(hang.Task)).AsTask();
+        var d = await breaker.RunAsync(_ => Outcome.FromResultAsValueTask(4));
+
+        Assert.Equal(CircuitState.HalfOpen, breaker.State);
+        var rejection = Assert.IsType<BrokenCircuitException>(d.Exception); // A and C hold both slots
+        Assert.Equal(TimeSpan.FromMilliseconds(990), rejection.RetryAfter); // A's set stops holding a slot 1 s after it began
+        breaker.Advance(TimeSpan.FromMilliseconds(990));
+        Assert.Equal(CircuitState.HalfOpen, breaker.State);
+        var e = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(hang.Task)).AsTask(); // A is stuck now: its slot is free
+        Assert.False(e.IsCompleted);
+        hang.SetResult(Outcome.FromResult(1));
+        await Task.WhenAll(a, c, e);
+        Assert.Equal(CircuitState.Closed, breaker.State); // C and E, this episode's probes, close; A's success decides nothing
+    }
 }

@@ -16,9 +16,10 @@ public readonly record struct ModelPermit(long Start, int Generation, int Manual
 /// <remarks>
 /// Beyond docs/design.md it encodes the documented choices: time-based ratios and metrics are aggregated in buckets a tenth of
 /// the sampling duration wide (a bucket counts while any part of it is inside the window), while the failure threshold is
-/// exact to the tick; probe outcomes are recorded in the window; closing clears it and opening does not; a half-open
-/// circuit whose probes have all run for a whole BreakDuration (never a generated break) admits a fresh set (the old probes no longer hold slots, but their
-/// results still decide); a
+/// exact to the tick; probe outcomes are recorded in the window; closing clears it and opening does not; a probe
+/// holds a half-open slot while it runs, until a whole BreakDuration (never a generated break) has passed since its set began,
+/// also into the next episode; then a fresh set is admitted (the old probes no longer hold slots, but their results still
+/// decide in their own episode); a
 /// call admitted while closed is recorded whenever it completes (unless a manual transition came in between) but moves the circuit only while closed; a throwing
 /// predicate makes a failure; generated breaks are clamped to at most 1 day, and a negative break or a throwing generator means BreakDuration.
 /// </remarks>
@@ -29,10 +30,11 @@ public sealed class ReferenceModel
     private readonly ModelConfig _config;
     private readonly List<(long CompletedAt, bool Failure, bool Slow)> _window = [];
     private long _blockedUntil;
-    private int _generation;
+    private readonly List<(int Generation, long StuckAt)> _runningProbes = []; // one entry per probe still running
+    private int _generation; // the newest probe set
+    private long _setStuckAt; // when the newest set's probes stop holding slots
     private int _episodeStart;
     private int _manualGeneration;
-    private int _probesInFlight;
     private int _probeSuccesses;
     private int _halfOpenAttempts;
 
@@ -67,7 +69,7 @@ public sealed class ReferenceModel
 
     public int SlowCalls { get; private set; }
 
-    public int ProbesInFlight => State == CircuitState.HalfOpen ? _probesInFlight : 0;
+    public int ProbesInFlight => State == CircuitState.HalfOpen ? _runningProbes.Count(p => p.StuckAt > Now) : 0;
 
     public TimeSpan? RetryAfter => State == CircuitState.Open ? TimeLeft() : null;
 
@@ -81,18 +83,13 @@ public sealed class ReferenceModel
 
             case CircuitState.Open when Now >= _blockedUntil:
                 _halfOpenAttempts++;
-                StartProbing();
-                _episodeStart = _generation;
+                _probeSuccesses = 0;
+                _episodeStart = _generation + 1;
                 Transition(CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed, null);
-                return (new ModelPermit(Now, _generation, _manualGeneration), null);
+                return AdmitProbe();
 
-            case CircuitState.HalfOpen when _probesInFlight < _config.SuccessThreshold:
-                _probesInFlight++;
-                return (new ModelPermit(Now, _generation, _manualGeneration), null);
-
-            case CircuitState.HalfOpen when Now >= _blockedUntil:
-                StartProbing();
-                return (new ModelPermit(Now, _generation, _manualGeneration), null);
+            case CircuitState.HalfOpen:
+                return AdmitProbe();
 
             case CircuitState.Isolated:
                 Rejections++;
@@ -116,14 +113,13 @@ public sealed class ReferenceModel
     {
         var classification = Classify(kind);
         var isCurrentProbe = permit.Generation != 0 && State == CircuitState.HalfOpen && permit.Generation >= _episodeStart;
-        var holdsSlot = isCurrentProbe && permit.Generation == _generation;
+        if (permit.Generation != 0)
+        {
+            _runningProbes.Remove(_runningProbes.First(p => p.Generation == permit.Generation));
+        }
+
         if (classification == Classification.Ignored)
         {
-            if (holdsSlot)
-            {
-                _probesInFlight--;
-            }
-
             return;
         }
 
@@ -144,11 +140,6 @@ public sealed class ReferenceModel
 
         if (isCurrentProbe)
         {
-            if (holdsSlot)
-            {
-                _probesInFlight--;
-            }
-
             if (failure || slow)
             {
                 Open(failure ? CircuitTransitionReason.HalfOpenProbeFailed : CircuitTransitionReason.HalfOpenProbeSlow, counts);
@@ -191,7 +182,6 @@ public sealed class ReferenceModel
         }
 
         _halfOpenAttempts = 0;
-        _probesInFlight = 0;
         if (State != CircuitState.Closed)
         {
             Transition(CircuitState.Closed, reason, null);
@@ -268,12 +258,28 @@ public sealed class ReferenceModel
         Transition(CircuitState.Open, reason, breakTicks);
     }
 
-    private void StartProbing()
+    /// <summary>
+    /// A probe holds a slot while it runs, until BreakDuration (whatever the generated break) has passed since its set began;
+    /// it joins the newest set if that set is of this episode and not stuck, else begins one. Sets outlive episodes.
+    /// </summary>
+    private (ModelPermit? Permit, TimeSpan? RetryAfter) AdmitProbe()
     {
-        _generation++;
-        _probesInFlight = 1;
-        _probeSuccesses = 0;
-        _blockedUntil = Now + _config.BreakTicks; // stuck probes stop holding slots after BreakDuration, whatever the generated break
+        var holding = _runningProbes.Where(p => p.StuckAt > Now).ToList();
+        if (holding.Count >= _config.SuccessThreshold)
+        {
+            Rejections++;
+            _blockedUntil = holding.Min(p => p.StuckAt);
+            return (null, TimeLeft());
+        }
+
+        if (_generation < _episodeStart || _setStuckAt <= Now)
+        {
+            _generation++;
+            _setStuckAt = Now + _config.BreakTicks;
+        }
+
+        _runningProbes.Add((_generation, _setStuckAt));
+        return (new ModelPermit(Now, _generation, _manualGeneration), null);
     }
 
     private TimeSpan TimeLeft() => TimeSpan.FromTicks(_blockedUntil <= Now ? 0 : _blockedUntil - Now);
