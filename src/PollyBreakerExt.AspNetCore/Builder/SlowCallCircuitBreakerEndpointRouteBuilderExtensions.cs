@@ -53,7 +53,7 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup(pattern).WithMetadata(dashboard);
         group.MapGet(string.Empty, () => Results.Json(dashboard.List(), CircuitEndpointsJson.Options));
         group.MapGet("stream", (HttpContext context) => CircuitEventStream.WriteAsync(context, dashboard));
-        group.MapGet("ui", DashboardPage.Page);
+        group.MapGet("ui", (HttpContext context) => DashboardPage.Page(context, dashboard));
         group.MapGet(DashboardPage.ScriptPath, DashboardPage.ScriptFile);
         group.MapGet(DashboardPage.StylePath, DashboardPage.StyleFile);
         group.MapGet("{**path}", (string? path) =>

@@ -1,5 +1,7 @@
 'use strict';
-// The dashboard: one card per breaker, kept live from the event stream. No library, no build step.
+// The dashboard: one card per breaker, drawn at once from the snapshot the page carries, then kept live from the event
+// stream, or by polling the JSON list when the stream delivers nothing (a proxy that buffers responses). No library, no
+// build step.
 (() => {
   const base = document.documentElement.dataset.base;
   const windowMs = 5 * 60 * 1000;
@@ -11,6 +13,10 @@
   const template = document.getElementById('card');
   let clockOffset = 0; // server clock minus this browser's
   let retryMs = 1000;
+  const stallMs = 5000; // a snapshot comes each second: this long without one, the stream is not delivering
+  const pollMs = 2000;
+  let lastDelivery = Date.now(); // the snapshot the page carries counts as one
+  let polling = null;
 
   const percent = ratio => (ratio * 100).toFixed(ratio > 0 && ratio < 0.1 ? 1 : 0) + '%';
   const serverNow = () => Date.now() + clockOffset;
@@ -24,18 +30,47 @@
 
   function connect() {
     const source = new EventSource(base + '/stream');
-    source.addEventListener('open', () => { retryMs = 1000; setStatus('Live', true); });
-    source.addEventListener('history', e => onHistory(JSON.parse(e.data)));
-    source.addEventListener('snapshot', e => onSnapshot(JSON.parse(e.data)));
-    source.addEventListener('transition', e => onTransition(JSON.parse(e.data)));
+    source.addEventListener('open', () => { retryMs = 1000; if (!polling) setStatus('Live', true); });
+    source.addEventListener('history', e => { delivered(); onHistory(JSON.parse(e.data)); });
+    source.addEventListener('snapshot', e => { delivered(); onSnapshot(JSON.parse(e.data)); });
+    source.addEventListener('transition', e => { delivered(); onTransition(JSON.parse(e.data)); });
     source.addEventListener('error', () => {
-      setStatus('Reconnecting…', false);
+      if (!polling) setStatus('Reconnecting…', false);
       // The browser retries by itself after a dropped stream; after a refused one it gives up, so we retry, backing off.
       if (source.readyState === EventSource.CLOSED) {
         setTimeout(connect, retryMs);
         retryMs = Math.min(retryMs * 2, 30000);
       }
     });
+  }
+
+  function delivered() {
+    lastDelivery = Date.now();
+    if (polling) {
+      clearInterval(polling);
+      polling = null;
+      setStatus('Live', true);
+    }
+  }
+
+  function watchStream() {
+    if (!polling && Date.now() - lastDelivery >= stallMs) {
+      setStatus('No live updates for ' + stallMs / 1000 + ' s: polling every ' + pollMs / 1000 + ' s', false);
+      poll();
+      polling = setInterval(poll, pollMs);
+    }
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(base, { headers: { Accept: 'application/json' } });
+      if (!response.ok) throw new Error(response.status + ' ' + response.statusText);
+      const breakers = await response.json();
+      // The list has no clock of its own: the server's time is the last one known, moved on by this browser's.
+      if (polling) onSnapshot({ now: new Date(serverNow()).toISOString(), breakers });
+    } catch (e) {
+      if (polling) setStatus('No live updates; polling failed: ' + e.message, false);
+    }
   }
 
   function onHistory(message) {
@@ -87,17 +122,16 @@
       $('.link').textContent = fleet.connected ? 'connected' : 'disconnected';
       $('.link').dataset.connected = String(fleet.connected);
     };
-    const showState = () => {
+    // A snapshot's cards show time open as of the snapshot, all of them at one instant: read from this browser's clock
+    // while drawing, the later cards of a snapshot would be ahead by the time the earlier ones took to draw.
+    const showState = (at = serverNow()) => {
       el.dataset.state = breaker.state;
       $('.state').textContent = breaker.state;
       $('.reason').textContent = breaker.lastReason || '–';
       $('.isolate').disabled = breaker.state === 'Isolated';
       $('.close').disabled = breaker.state === 'Closed';
       if (focusNext && !focusNext.disabled) { focusNext.focus(); focusNext = null; }
-      showTime();
-    };
-    const showTime = () => {
-      $('.open-for').textContent = breaker.state === 'Closed' ? '–' : duration(serverNow() - Date.parse(breaker.stateSince));
+      $('.open-for').textContent = breaker.state === 'Closed' ? '–' : duration(at - Date.parse(breaker.stateSince));
     };
     const line = (selector, value) => {
       const start = serverNow() - windowMs;
@@ -128,7 +162,7 @@
         draw();
         $('.failure-ratio').textContent = percent(next.metrics.failureRatio);
         $('.slow-ratio').textContent = percent(next.metrics.slowCallRatio);
-        showState();
+        showState(now);
       },
       load(samples) {
         points = samples.slice();
@@ -177,5 +211,9 @@
     return card;
   }
 
+  const carried = id => JSON.parse(document.getElementById(id).textContent);
+  onHistory(carried('first-history'));
+  onSnapshot(carried('first-snapshot'));
   connect();
+  setInterval(watchStream, 1000);
 })();

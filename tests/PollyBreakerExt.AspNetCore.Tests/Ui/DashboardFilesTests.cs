@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace PollyBreakerExt.AspNetCore.Tests.Ui;
@@ -43,6 +44,31 @@ public sealed partial class DashboardFilesTests(ITestOutputHelper output)
         Assert.Contains("href=\"/ops/team a/breakers/ui/dashboard.css\"", html, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
     }
+
+    [Fact]
+    public async Task The_pages_first_response_carries_a_snapshot_of_every_breaker_and_the_charts_history()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+        var orders = new TestBreaker("orders");
+        var odd = new TestBreaker("inventory", Strategy: "</script><b>{{snapshot}}</b>"); // must stay text inside its data block
+        await using var app = await CircuitsApp.StartAsync([orders, odd], time);
+        await app.AdvanceSecondsAsync(time, 2);
+        app.Trip(orders);
+
+        var html = await app.Client.GetStringAsync("circuits/ui");
+
+        using var snapshot = JsonDocument.Parse(DataBlock(html, "first-snapshot"));
+        Assert.Equal(time.GetUtcNow(), snapshot.RootElement.GetProperty("now").GetDateTimeOffset());
+        var breakers = snapshot.RootElement.GetProperty("breakers").EnumerateArray().ToList();
+        Assert.Equal([orders.Key, odd.Key], breakers.Select(breaker => breaker.GetProperty("key").GetString()));
+        Assert.Equal(["Open", "Closed"], breakers.Select(breaker => breaker.GetProperty("state").GetString()));
+        using var history = JsonDocument.Parse(DataBlock(html, "first-history"));
+        Assert.Equal(2, history.RootElement.GetProperty("samples").GetProperty(orders.Key).GetArrayLength()); // one a second
+        Assert.DoesNotContain("</script><b>", html, StringComparison.Ordinal);
+    }
+
+    private static string DataBlock(string html, string id)
+        => Assert.Single(Regex.Matches(html, $"<script type=\"application/json\" id=\"{id}\">(.*?)</script>", RegexOptions.Singleline)).Groups[1].Value;
 
     [GeneratedRegex(@"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", RegexOptions.IgnoreCase)]
     private static partial Regex ExternalUrl();

@@ -44,7 +44,11 @@ internal sealed class DashboardTab : IAsyncDisposable
         }
     }
 
-    public static async Task<DashboardTab> OpenAsync(ChromiumFixture chromium, Uri address, ViewportSize? viewport = null)
+    /// <summary>
+    /// Opens the dashboard; unless told otherwise, returns once its stream is live, so that a test moving the app's fake clock
+    /// next gets the stream's snapshots (the page shows its cards before that, from the snapshot it carries).
+    /// </summary>
+    public static async Task<DashboardTab> OpenAsync(ChromiumFixture chromium, Uri address, ViewportSize? viewport = null, bool waitUntilLive = true)
     {
         var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -54,6 +58,11 @@ internal sealed class DashboardTab : IAsyncDisposable
         var tab = new DashboardTab(context, await context.NewPageAsync());
         tab.Page.SetDefaultTimeout(10_000);
         await tab.Page.GotoAsync(new Uri(address, "circuits/ui").ToString());
+        if (waitUntilLive)
+        {
+            await Assertions.Expect(tab.Page.Locator("#status")).ToHaveTextAsync("Live");
+        }
+
         return tab;
     }
 
