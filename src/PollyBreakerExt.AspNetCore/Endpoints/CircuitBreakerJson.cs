@@ -10,6 +10,7 @@ namespace PollyBreakerExt;
 /// <param name="State">The circuit's state.</param>
 /// <param name="LastReason">Why it last changed state; null when it never did.</param>
 /// <param name="StateSince">When it entered its state: its last transition, or when the registry listed it.</param>
+/// <param name="OpenSince">When the incident began: when it last left Closed, through every reopening since; null while closed.</param>
 /// <param name="RetryAfterMs">Milliseconds until an open circuit lets a probe through; null unless open.</param>
 /// <param name="Metrics">What its sliding window holds.</param>
 /// <param name="RejectedCalls">Calls it rejected since the registry was created; a rate is the difference of two readings.</param>
@@ -22,6 +23,7 @@ internal sealed record CircuitBreakerJson(
     CircuitState State,
     CircuitTransitionReason? LastReason,
     DateTimeOffset StateSince,
+    DateTimeOffset? OpenSince,
     long? RetryAfterMs,
     CircuitMetricsJson Metrics,
     long RejectedCalls,

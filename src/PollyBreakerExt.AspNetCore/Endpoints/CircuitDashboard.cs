@@ -1,3 +1,5 @@
+using Polly.CircuitBreaker;
+
 namespace PollyBreakerExt;
 
 /// <summary>
@@ -29,6 +31,7 @@ internal sealed class CircuitDashboard
         {
             var key = CircuitBreakerKey.Of(snapshot);
             var ring = rings.GetValueOrDefault(key);
+            var stateSince = ring?.StateSince ?? TimeProvider.GetUtcNow();
             breakers.Add(new CircuitBreakerJson(
                 key,
                 snapshot.PipelineName,
@@ -36,7 +39,8 @@ internal sealed class CircuitDashboard
                 snapshot.StrategyName,
                 snapshot.State,
                 ring?.Last?.Reason,
-                ring?.StateSince ?? TimeProvider.GetUtcNow(),
+                stateSince,
+                snapshot.State == CircuitState.Closed ? null : ring?.LeftClosedAt ?? stateSince,
                 snapshot.RetryAfter is { } retryAfter ? (long)Math.Ceiling(retryAfter.TotalMilliseconds) : null,
                 CircuitMetricsJson.From(snapshot.Metrics),
                 History.RejectedCalls(snapshot.PipelineName, snapshot.PipelineInstanceName, snapshot.StrategyName),

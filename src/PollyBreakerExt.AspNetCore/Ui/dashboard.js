@@ -105,7 +105,6 @@
     let breaker = null;
     let lastRejected = null;
     let focusNext = null;
-    $('.name').textContent = key;
     el.dataset.key = key;
     el.setAttribute('aria-label', key);
     $('.isolate').setAttribute('aria-label', 'Isolate ' + key); // a screen reader says which breaker
@@ -126,12 +125,16 @@
     // while drawing, the later cards of a snapshot would be ahead by the time the earlier ones took to draw.
     const showState = (at = serverNow()) => {
       el.dataset.state = breaker.state;
+      $('.name').textContent = breaker.pipelineName || key;
+      $('.instance').textContent = breaker.instanceName || '';
+      $('.strategy').textContent = breaker.strategyName;
       $('.state').textContent = breaker.state;
       $('.reason').textContent = breaker.lastReason || '–';
       $('.isolate').disabled = breaker.state === 'Isolated';
       $('.close').disabled = breaker.state === 'Closed';
       if (focusNext && !focusNext.disabled) { focusNext.focus(); focusNext = null; }
-      $('.open-for').textContent = breaker.state === 'Closed' ? '–' : duration(at - Date.parse(breaker.stateSince));
+      // The incident's time: since the circuit left Closed, through every reopening and half-open since.
+      $('.open-for').textContent = breaker.state === 'Closed' ? '–' : duration(at - Date.parse(breaker.openSince || breaker.stateSince));
     };
     const line = (selector, value) => {
       const start = serverNow() - windowMs;
@@ -169,7 +172,8 @@
         if (breaker) draw();
       },
       transition(t) {
-        breaker = { ...breaker, state: t.to, lastReason: t.reason, stateSince: t.at };
+        const openSince = t.to === 'Closed' ? null : t.from === 'Closed' ? t.at : breaker.openSince;
+        breaker = { ...breaker, state: t.to, lastReason: t.reason, stateSince: t.at, openSince };
         showState();
       },
     };

@@ -1,3 +1,5 @@
+using Polly.CircuitBreaker;
+
 namespace PollyBreakerExt;
 
 /// <summary>
@@ -17,6 +19,7 @@ internal sealed class CircuitBreakerTransitionRing
     private int _next;
     private int _count;
     private DateTimeOffset _stateSince;
+    private DateTimeOffset? _leftClosedAt;
 
     public CircuitBreakerTransitionRing(DateTimeOffset listedAt) => _stateSince = listedAt;
 
@@ -28,6 +31,21 @@ internal sealed class CircuitBreakerTransitionRing
             lock (_lock)
             {
                 return _stateSince;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gets when the breaker last left Closed, if it has not closed since: the start of the incident, through every reopening
+    /// and half-open in it; <see langword="null"/> when closed, or when it never was (it started isolated, say).
+    /// </summary>
+    public DateTimeOffset? LeftClosedAt
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _leftClosedAt;
             }
         }
     }
@@ -52,6 +70,9 @@ internal sealed class CircuitBreakerTransitionRing
             _next = (_next + 1) % Capacity;
             _count = Math.Min(_count + 1, Capacity);
             _stateSince = transition.At;
+            _leftClosedAt = transition.To == CircuitState.Closed ? null
+                : transition.From == CircuitState.Closed ? transition.At
+                : _leftClosedAt;
         }
     }
 

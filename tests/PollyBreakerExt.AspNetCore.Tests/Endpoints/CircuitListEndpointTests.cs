@@ -26,7 +26,7 @@ public sealed class CircuitListEndpointTests
 
         var orders = breakers[0];
         Assert.Equal(
-            ["key", "pipelineName", "instanceName", "strategyName", "state", "lastReason", "stateSince", "retryAfterMs", "metrics", "rejectedCalls", "fleet"],
+            ["key", "pipelineName", "instanceName", "strategyName", "state", "lastReason", "stateSince", "openSince", "retryAfterMs", "metrics", "rejectedCalls", "fleet"],
             orders.EnumerateObject().Select(property => property.Name));
         Assert.Equal("orders/breaker", orders.GetProperty("key").GetString());
         Assert.Equal("orders", orders.GetProperty("pipelineName").GetString());
@@ -35,6 +35,7 @@ public sealed class CircuitListEndpointTests
         Assert.Equal("Closed", orders.GetProperty("state").GetString());
         Assert.Equal(JsonValueKind.Null, orders.GetProperty("lastReason").ValueKind);
         Assert.Equal(time.GetUtcNow(), orders.GetProperty("stateSince").GetDateTimeOffset());
+        Assert.Equal(JsonValueKind.Null, orders.GetProperty("openSince").ValueKind);
         Assert.Equal(JsonValueKind.Null, orders.GetProperty("retryAfterMs").ValueKind);
         Assert.Equal(
             ["calls", "failures", "slowCalls", "failureRatio", "slowCallRatio"],
@@ -44,6 +45,24 @@ public sealed class CircuitListEndpointTests
         var payments = breakers[1];
         Assert.Equal("payments/https://pay.example:443/payments-breaker", payments.GetProperty("key").GetString());
         Assert.Equal("https://pay.example:443", payments.GetProperty("instanceName").GetString());
+    }
+
+    [Fact]
+    public async Task After_a_failed_probe_the_incident_still_dates_from_the_trip_while_the_state_dates_from_the_reopening()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var app = await CircuitsApp.StartAsync([Orders], time);
+        app.Trip(Orders);
+        var trippedAt = time.GetUtcNow();
+        time.Advance(TimeSpan.FromMinutes(30)); // the break elapses
+        app.Trip(Orders); // the probe fails: open again
+        var reopenedAt = time.GetUtcNow();
+
+        var orders = Assert.Single((await GetListAsync(app)).EnumerateArray());
+
+        Assert.Equal("HalfOpenProbeFailed", orders.GetProperty("lastReason").GetString());
+        Assert.Equal(reopenedAt, orders.GetProperty("stateSince").GetDateTimeOffset());
+        Assert.Equal(trippedAt, orders.GetProperty("openSince").GetDateTimeOffset());
     }
 
     [Fact]
@@ -63,6 +82,7 @@ public sealed class CircuitListEndpointTests
         Assert.Equal("Open", orders.GetProperty("state").GetString());
         Assert.Equal("FailureThreshold", orders.GetProperty("lastReason").GetString());
         Assert.Equal(trippedAt, orders.GetProperty("stateSince").GetDateTimeOffset());
+        Assert.Equal(trippedAt, orders.GetProperty("openSince").GetDateTimeOffset());
         Assert.Equal((30 * 60 * 1000) - (30 * 1000), orders.GetProperty("retryAfterMs").GetInt64());
         Assert.Equal(2, orders.GetProperty("rejectedCalls").GetInt64());
         var metrics = orders.GetProperty("metrics");

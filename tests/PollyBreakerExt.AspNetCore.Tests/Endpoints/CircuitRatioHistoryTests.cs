@@ -56,6 +56,6 @@ public sealed class CircuitRatioHistoryTests
     }
 
     private static CircuitBreakerJson Breaker(string key, double failureRatio = 0, double slowCallRatio = 0)
-        => new(key, key, null, "breaker", CircuitState.Closed, null, Start, null,
+        => new(key, key, null, "breaker", CircuitState.Closed, null, Start, null, null,
             new CircuitMetricsJson(10, 0, 0, failureRatio, slowCallRatio), 0, null);
 }

@@ -78,6 +78,8 @@ public sealed class DashboardHistoryPageTests(ChromiumFixture chromium, ITestOut
 
             await Expect(tab.Card(payments)).ToHaveAttributeAsync("data-state", "Open");
             await Expect(tab.Card(search)).ToHaveAttributeAsync("data-state", "HalfOpen");
+            // Time open is the incident's: since the trip at 4:00, not since the half-open at 4:35 (the page is at 5:03).
+            await Expect(tab.Card(search).Locator(".open-for")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^1m 0[23]s$"));
             await Expect(tab.Card(inventory)).ToHaveAttributeAsync("data-state", "Isolated");
             await Expect(tab.Card(payments).Locator(".rejections")).ToHaveTextAsync("12");
             var points = (await tab.Card(catalog).Locator("polyline.slow").GetAttributeAsync("points"))!.Split(' ');

@@ -29,7 +29,11 @@ public sealed class DashboardPageTests(ChromiumFixture chromium, ITestOutputHelp
         await Expect(tab.Page.Locator("article.card")).ToHaveCountAsync(3);
         foreach (var breaker in app.Breakers)
         {
-            await Expect(tab.Card(breaker).Locator(".name")).ToHaveTextAsync(breaker.Key);
+            await Expect(tab.Card(breaker).Locator(".name")).ToHaveTextAsync(breaker.Pipeline);
+            await Expect(tab.Card(breaker).Locator(".instance")).ToHaveTextAsync(breaker.Instance ?? string.Empty);
+            await Expect(tab.Card(breaker).Locator(".strategy")).ToHaveTextAsync(breaker.Strategy);
+            await Expect(tab.Card(breaker).Locator(".y-axis")).ToHaveTextAsync("100%50%0%");
+            await Expect(tab.Card(breaker).Locator(".x-axis")).ToHaveTextAsync("5 min agonow");
             await Expect(tab.Card(breaker).Locator(".state")).ToHaveTextAsync("Closed");
             await Expect(tab.Card(breaker).Locator(".fleet")).ToBeHiddenAsync(); // in no fleet
             await Expect(tab.Page.GetByRole(AriaRole.Button, new() { Name = "Isolate " + breaker.Key, Exact = true })).ToBeVisibleAsync();
