@@ -87,7 +87,7 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
     /// <summary>Reads the options and builds the breaker's parts, as Polly's <c>CreateStrategy</c> does.</summary>
     private static CircuitCallExecutor<TResult> CreateExecutor<TResult>(SlowCallCircuitBreakerStrategyOptions<TResult> options, StrategyBuilderContext context)
     {
-        var timeProvider = context.TimeProvider;
+        var timeProvider = CoarseSystemTimeProvider.For(context.TimeProvider, options.SlowCallDurationThreshold);
         var name = NameOf(options);
         ISlidingWindow window = options.SlidingWindowType == SlidingWindowType.CountBased
             ? new CountBasedWindow(options.SlidingWindowSize, options.FailureThreshold)
