@@ -29,7 +29,7 @@ internal sealed class CircuitDashboard
         var breakers = new List<CircuitBreakerJson>();
         foreach (var snapshot in _registry.GetBreakers())
         {
-            var key = CircuitBreakerKey.Of(snapshot);
+            var key = snapshot.Key;
             var ring = rings.GetValueOrDefault(key);
             var stateSince = ring?.StateSince ?? TimeProvider.GetUtcNow();
             breakers.Add(new CircuitBreakerJson(
@@ -95,5 +95,5 @@ internal sealed class CircuitDashboard
         => _fleet is not null && snapshot.FleetKey is not null ? new CircuitFleetJson(_fleet.ReplicaId, _fleet.IsConnected) : null;
 
     private SlowCallCircuitBreakerSnapshot? Find(string key)
-        => _registry.GetBreakers().FirstOrDefault(breaker => string.Equals(CircuitBreakerKey.Of(breaker), key, StringComparison.Ordinal));
+        => _registry.GetBreakers().FirstOrDefault(breaker => string.Equals(breaker.Key, key, StringComparison.Ordinal));
 }

@@ -14,7 +14,7 @@ namespace PollyBreakerExt;
 /// call that neither transitions nor is rejected never reaches it. Rings are attached to the registered breaker without
 /// keeping it alive, so a disposed breaker's history goes with it.
 /// </remarks>
-internal sealed class CircuitBreakerHistory
+public sealed class CircuitBreakerHistory
 {
     private readonly SlowCallCircuitBreakerRegistry _registry;
     private readonly TimeProvider _timeProvider;
@@ -23,7 +23,7 @@ internal sealed class CircuitBreakerHistory
     private readonly Lock _lock = new();
     private Action<string, CircuitBreakerTransitionRecord>[] _subscribers = [];
 
-    public CircuitBreakerHistory(SlowCallCircuitBreakerRegistry registry, TimeProvider timeProvider)
+    internal CircuitBreakerHistory(SlowCallCircuitBreakerRegistry registry, TimeProvider timeProvider)
     {
         _registry = registry;
         _timeProvider = timeProvider;
@@ -33,17 +33,18 @@ internal sealed class CircuitBreakerHistory
     }
 
     /// <summary>Gets how many live subscriptions there are: each open operator stream holds one.</summary>
-    public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
+    internal int SubscriberCount => Volatile.Read(ref _subscribers).Length;
 
     /// <summary>Gets the ring of a listed breaker.</summary>
-    public CircuitBreakerTransitionRing RingOf(RegisteredCircuitBreaker breaker)
+    internal CircuitBreakerTransitionRing RingOf(RegisteredCircuitBreaker breaker)
         => _rings.GetValue(breaker, _ => new CircuitBreakerTransitionRing(_timeProvider.GetUtcNow()));
 
     /// <summary>
     /// Gets the ring of every live breaker by its key. Of twins (see <see cref="SlowCallCircuitBreakerRegistry.GetBreakers"/>)
     /// it is the one whose last transition is the latest: the twin that is used.
     /// </summary>
-    public Dictionary<string, CircuitBreakerTransitionRing> RingsByKey()
+    /// <returns>A new dictionary, by breaker key (ordinal).</returns>
+    public IReadOnlyDictionary<string, CircuitBreakerTransitionRing> RingsByKey()
     {
         var rings = new Dictionary<string, CircuitBreakerTransitionRing>(StringComparer.Ordinal);
         foreach (var breaker in _registry.GetLive())
@@ -60,6 +61,10 @@ internal sealed class CircuitBreakerHistory
     }
 
     /// <summary>Gets how many calls breakers with these names have rejected since the registry was created.</summary>
+    /// <param name="pipelineName">The pipeline's name.</param>
+    /// <param name="pipelineInstanceName">The pipeline instance's name, or <see langword="null"/>.</param>
+    /// <param name="strategyName">The breaker's options' name.</param>
+    /// <returns>The count; 0 for names no breaker has.</returns>
     public long RejectedCalls(string? pipelineName, string? pipelineInstanceName, string? strategyName)
         => _rejections.TryGetValue((pipelineName, pipelineInstanceName, strategyName), out var count) ? Volatile.Read(ref count.Value) : 0;
 
@@ -67,6 +72,8 @@ internal sealed class CircuitBreakerHistory
     /// Calls <paramref name="onTransition"/> with the breaker's key and the transition after each transition is recorded,
     /// on the thread that raised it, until the returned subscription is disposed. It must be quick and must not throw.
     /// </summary>
+    /// <param name="onTransition">Called with the breaker key and the transition.</param>
+    /// <returns>The subscription: dispose it to stop.</returns>
     public IDisposable Subscribe(Action<string, CircuitBreakerTransitionRecord> onTransition)
     {
         lock (_lock)

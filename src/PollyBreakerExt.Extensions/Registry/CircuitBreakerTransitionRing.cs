@@ -10,8 +10,9 @@ namespace PollyBreakerExt;
 /// Written on transitions only (a breaker raises them one at a time) and read by operators; the lock is never taken on a
 /// call that does not change the state.
 /// </remarks>
-internal sealed class CircuitBreakerTransitionRing
+public sealed class CircuitBreakerTransitionRing
 {
+    /// <summary>How many transitions a ring keeps.</summary>
     public const int Capacity = 100;
 
     private readonly Lock _lock = new();
@@ -21,7 +22,7 @@ internal sealed class CircuitBreakerTransitionRing
     private DateTimeOffset _stateSince;
     private DateTimeOffset? _leftClosedAt;
 
-    public CircuitBreakerTransitionRing(DateTimeOffset listedAt) => _stateSince = listedAt;
+    internal CircuitBreakerTransitionRing(DateTimeOffset listedAt) => _stateSince = listedAt;
 
     /// <summary>Gets when the breaker entered its current state: its last transition, or when it was listed if it has none.</summary>
     public DateTimeOffset StateSince
@@ -62,7 +63,7 @@ internal sealed class CircuitBreakerTransitionRing
         }
     }
 
-    public void Add(CircuitBreakerTransitionRecord transition)
+    internal void Add(CircuitBreakerTransitionRecord transition)
     {
         lock (_lock)
         {

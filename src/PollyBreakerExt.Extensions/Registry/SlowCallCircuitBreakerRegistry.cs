@@ -56,8 +56,8 @@ public sealed class SlowCallCircuitBreakerRegistry
     /// <summary>Gets the listener to add to Polly's <see cref="TelemetryOptions.TelemetryListeners"/>.</summary>
     internal TelemetryListener Listener { get; }
 
-    /// <summary>Gets each breaker's recent transitions and rejection count, for the operator endpoints.</summary>
-    internal CircuitBreakerHistory History { get; }
+    /// <summary>Gets each breaker's recent transitions and rejection count, and a feed of transitions as they happen: what the operator endpoints show.</summary>
+    public CircuitBreakerHistory History { get; }
 
     /// <summary>
     /// Lists every live breaker, in the order they were built, once per pipeline, instance and strategy name.

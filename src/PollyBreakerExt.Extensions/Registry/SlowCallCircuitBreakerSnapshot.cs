@@ -53,11 +53,18 @@ public sealed class SlowCallCircuitBreakerSnapshot
     public TimeSpan? RetryAfter { get; }
 
     /// <summary>
+    /// Gets the breaker key: pipeline, instance and strategy name joined by <c>/</c>, empty parts left out, as the operator
+    /// endpoints, the history and the dashboard name the breaker.
+    /// </summary>
+    [JsonIgnore]
+    public string Key => CircuitBreakerKey.Of(this);
+
+    /// <summary>
     /// Gets the breaker's key in the container's fleet, or <see langword="null"/> when it is in none (or in a fleet its
     /// options named); for the operator endpoints, which steer it through the container's fleet control.
     /// </summary>
     [JsonIgnore]
-    internal string? FleetKey { get; }
+    public string? FleetKey { get; }
 
     /// <inheritdoc/>
     public override string ToString()
