@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using OpenTelemetry.Metrics;
 
 namespace PollyBreakerExt.Extensions.Tests.Docs;
@@ -17,11 +18,14 @@ internal static class ReadmeSnippets
         // end snippet
     }
 
-    public static void Observability(IServiceCollection services)
+    public static void Observability(WebApplicationBuilder builder)
     {
         // snippet: readme-observability
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddSlowCallCircuitBreakerInstrumentation());
-        services.AddHealthChecks().AddSlowCallCircuitBreakers();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddSlowCallCircuitBreakerInstrumentation()   // meters "Polly" and "PollyBreakerExt"
+            .AddPrometheusExporter());
+        builder.Services.AddHealthChecks().AddSlowCallCircuitBreakers();
+        // after builder.Build(): app.MapPrometheusScrapingEndpoint(); and, say, app.MapHealthChecks("/health");
         // end snippet
     }
 }
