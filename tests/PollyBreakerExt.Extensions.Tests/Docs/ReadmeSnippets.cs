@@ -6,10 +6,10 @@ namespace PollyBreakerExt.Extensions.Tests.Docs;
 /// <summary>The service-side snippets of README.md, so that the front page keeps compiling; the behaviour is tested elsewhere.</summary>
 internal static class ReadmeSnippets
 {
-    public static void HttpClient(IServiceCollection services)
+    public static void HttpClient(WebApplicationBuilder builder)
     {
         // snippet: readme-http-client
-        services.AddHttpClient("payments", client => client.BaseAddress = new Uri("https://payments.example"))
+        builder.Services.AddHttpClient("payments", client => client.BaseAddress = new Uri("https://payments.example"))
             .AddSlowCallResilienceHandler(options =>
             {
                 options.CircuitBreaker.FailureThreshold = 3;
