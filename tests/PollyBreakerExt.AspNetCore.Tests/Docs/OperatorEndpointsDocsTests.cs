@@ -9,6 +9,7 @@ public sealed partial class OperatorEndpointsDocsTests
     [InlineData("README.md", "operator-endpoints-readme")]
     [InlineData("docs/operator-endpoints.md", "operator-endpoints")]
     [InlineData("docs/operator-endpoints.md", "operator-endpoints-authorization")]
+    [InlineData("docs/operator-endpoints.md", "operator-endpoints-loopback")]
     public void A_documented_block_is_the_snippet_of_the_same_name(string document, string name)
     {
         var root = RepositoryRoot();

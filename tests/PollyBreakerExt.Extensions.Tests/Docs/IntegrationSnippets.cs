@@ -83,6 +83,17 @@ internal static class IntegrationSnippets
         // end snippet
     }
 
+    public static void ConcurrencyLimiter(IServiceCollection services)
+    {
+        // snippet: integration-concurrency-limiter
+        var payments = services.AddHttpClient("payments", client => client.BaseAddress = new Uri("https://payments.example"));
+        // Added first, so outermost: at most 1000 requests at once and none queued (the standard handler's defaults);
+        // the next fails at once with RateLimiterRejectedException, which the breaker never sees.
+        payments.AddResilienceHandler("limiter", pipeline => pipeline.AddConcurrencyLimiter(permitLimit: 1000, queueLimit: 0));
+        payments.AddSlowCallResilienceHandler();
+        // end snippet
+    }
+
     public static void Configuration(WebApplicationBuilder builder, IServiceCollection services, IConfiguration configuration)
     {
         // snippet: integration-configuration-section

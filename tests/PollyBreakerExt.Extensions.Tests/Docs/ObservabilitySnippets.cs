@@ -11,13 +11,17 @@ namespace PollyBreakerExt.Extensions.Tests.Docs;
 /// </summary>
 internal static class ObservabilitySnippets
 {
-    public static void OpenTelemetry(IServiceCollection services)
+    /// <summary>The documented set-up, after the application's own services (<paramref name="builder"/> has its pipelines).</summary>
+    public static WebApplication OpenTelemetry(WebApplicationBuilder builder)
     {
         // snippet: observability-opentelemetry
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddSlowCallCircuitBreakerInstrumentation()   // meters "Polly" and "PollyBreakerExt"
-            .AddPrometheusOrOtlpExporterOfYourChoice());
+            .AddPrometheusExporter());                    // or any other exporter, such as OTLP
+        var app = builder.Build();
+        app.MapPrometheusScrapingEndpoint();              // GET /metrics, in Prometheus text
         // end snippet
+        return app;
     }
 
     public static void HealthChecks(IServiceCollection services)
@@ -54,7 +58,4 @@ internal static class ObservabilitySnippets
         });
         // end snippet
     }
-
-    /// <summary>Stands for whichever exporter the application uses (OTLP, Prometheus, console...).</summary>
-    private static MeterProviderBuilder AddPrometheusOrOtlpExporterOfYourChoice(this MeterProviderBuilder builder) => builder;
 }

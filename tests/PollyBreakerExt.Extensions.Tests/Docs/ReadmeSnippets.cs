@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using OpenTelemetry.Metrics;
 
 namespace PollyBreakerExt.Extensions.Tests.Docs;
@@ -5,10 +6,10 @@ namespace PollyBreakerExt.Extensions.Tests.Docs;
 /// <summary>The service-side snippets of README.md, so that the front page keeps compiling; the behaviour is tested elsewhere.</summary>
 internal static class ReadmeSnippets
 {
-    public static void HttpClient(IServiceCollection services)
+    public static void HttpClient(WebApplicationBuilder builder)
     {
         // snippet: readme-http-client
-        services.AddHttpClient("payments", client => client.BaseAddress = new Uri("https://payments.example"))
+        builder.Services.AddHttpClient("payments", client => client.BaseAddress = new Uri("https://payments.example"))
             .AddSlowCallResilienceHandler(options =>
             {
                 options.CircuitBreaker.FailureThreshold = 3;
@@ -17,11 +18,14 @@ internal static class ReadmeSnippets
         // end snippet
     }
 
-    public static void Observability(IServiceCollection services)
+    public static void Observability(WebApplicationBuilder builder)
     {
         // snippet: readme-observability
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddSlowCallCircuitBreakerInstrumentation());
-        services.AddHealthChecks().AddSlowCallCircuitBreakers();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddSlowCallCircuitBreakerInstrumentation()   // meters "Polly" and "PollyBreakerExt"
+            .AddPrometheusExporter());
+        builder.Services.AddHealthChecks().AddSlowCallCircuitBreakers();
+        // after builder.Build(): app.MapPrometheusScrapingEndpoint(); and, say, app.MapHealthChecks("/health");
         // end snippet
     }
 }

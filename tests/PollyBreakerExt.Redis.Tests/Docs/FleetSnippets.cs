@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 
 namespace PollyBreakerExt.Redis.Tests.Docs;
@@ -8,10 +9,10 @@ namespace PollyBreakerExt.Redis.Tests.Docs;
 /// </summary>
 internal static class FleetSnippets
 {
-    public static void ReadmeOneLiner(IServiceCollection services)
+    public static void ReadmeOneLiner(WebApplicationBuilder builder)
     {
         // snippet: fleet-readme
-        services.AddSlowCallCircuitBreakerRedisFleet("redis:6379");
+        builder.Services.AddSlowCallCircuitBreakerRedisFleet("redis:6379");
         // end snippet
     }
 

@@ -5,17 +5,7 @@ namespace PollyBreakerExt.Tests.Docs;
 /// <summary>The snippets of README.md's quick start, compiled so that the front page keeps building; the behaviour is tested elsewhere.</summary>
 internal static class ReadmeSnippets
 {
-    public interface IPaymentClient
-    {
-        Task<string> ChargeAsync(decimal amount, string token, CancellationToken cancellationToken);
-    }
-
-    public interface IPaymentQueue
-    {
-        Task EnqueueAsync(decimal amount, string token, TimeSpan? retryAfter);
-    }
-
-    public static async Task QuickStart(IPaymentClient paymentClient, IPaymentQueue queue, decimal amount, string token, CancellationToken cancellationToken)
+    public static async Task QuickStart()
     {
         // snippet: readme-quick-start
         var pipeline = new ResiliencePipelineBuilder()
@@ -30,14 +20,16 @@ internal static class ReadmeSnippets
             .AddRetry(new RetryStrategyOptions { MaxRetryAttempts = 2 })   // added later = inner
             .Build();
 
+        using var http = new HttpClient { BaseAddress = new Uri("https://payments.example/") };
         try
         {
-            var receipt = await pipeline.ExecuteAsync(async ct => await paymentClient.ChargeAsync(amount, token, ct), cancellationToken);
+            var balance = await pipeline.ExecuteAsync(async ct => await http.GetStringAsync("balance", ct));
+            Console.WriteLine(balance);
         }
         catch (BrokenCircuitException ex)
         {
-            // The circuit is open: the call did not run. Queue it for later; ex.RetryAfter says when a probe may go through.
-            await queue.EnqueueAsync(amount, token, ex.RetryAfter);
+            // The circuit is open: the call did not run. Try later; ex.RetryAfter says when a probe may go through.
+            Console.WriteLine($"payment-api is unavailable; retry after {ex.RetryAfter}");
         }
         // end snippet
     }
@@ -45,7 +37,7 @@ internal static class ReadmeSnippets
     public static ResiliencePipeline<HttpResponseMessage> GenericPipeline()
     {
         // snippet: readme-generic-pipeline
-        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+        var httpPipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
@@ -54,6 +46,6 @@ internal static class ReadmeSnippets
             })
             .Build();
         // end snippet
-        return pipeline;
+        return httpPipeline;
     }
 }
