@@ -30,7 +30,8 @@ internal sealed class CircuitCallExecutor<T>
     {
         if (!Controller.TryEnter(context, out var permit, out var rejection, out var raiseEvents, out var pendingOpening))
         {
-            // An admission that found a running call past the slow-call threshold may have opened the circuit itself.
+            // A rejected admission may have caused a transition itself: an opening, when it found a running call past the
+            // slow-call threshold, or a half-open whose probe slots are all held by probes of the previous one.
             return raiseEvents
                 ? Controller.FinishTransitionAsync(Outcome.FromException<TResult>(rejection), context, pendingOpening)
                 : new(Outcome.FromException<TResult>(rejection));
