@@ -336,4 +336,31 @@ public class HalfOpenStateTests
         await Task.WhenAll(a, c, e);
         Assert.Equal(CircuitState.Closed, breaker.State); // C and E, this episode's probes, close; A's success decides nothing
     }
+
+    [Fact]
+    public async Task A_half_open_whose_every_slot_is_held_by_a_running_probe_of_the_last_one_rejects_the_call_that_began_it()
+    {
+        var options = NewOptions(failureThreshold: 1, successThreshold: 1, breakDuration: TimeSpan.FromSeconds(1),
+            slowCallDurationThreshold: TimeSpan.FromMilliseconds(100), minimumThroughput: 1000);
+        options.BreakDurationGenerator = _ => new(TimeSpan.FromMilliseconds(10));
+        var breaker = new Breaker(options);
+        breaker.Fail();
+        breaker.Advance(TimeSpan.FromMilliseconds(10));
+        var hang = new TaskCompletionSource<Outcome<int>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var a = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(hang.Task)).AsTask(); // holds the only slot
+        breaker.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.IsType<BrokenCircuitException>(breaker.Succeed().Exception); // A is a hung probe: open again, for 10 ms
+        breaker.Advance(TimeSpan.FromMilliseconds(10));
+
+        var rejection = Assert.IsType<BrokenCircuitException>(breaker.Succeed().Exception);
+
+        Assert.Equal(CircuitState.HalfOpen, breaker.State); // the break is over, so half-open, announced
+        Assert.Equal((CircuitState.Open, CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed), breaker.TransitionSummary()[^1]);
+        Assert.Equal(TimeSpan.FromMilliseconds(890), rejection.RetryAfter); // A's set (begun at 10 ms) stops holding the slot at 1,010 ms
+        breaker.Advance(TimeSpan.FromMilliseconds(890));
+        Assert.Equal(42, breaker.Succeed().Result);
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        hang.SetResult(Outcome.FromResult(1));
+        await a;
+    }
 }
