@@ -233,20 +233,34 @@ public class ConcurrencyStressTests(ITestOutputHelper output)
             }
         }
 
-        /// <summary>Isolates and closes the breaker by hand now and then.</summary>
+        /// <summary>
+        /// Isolates and closes the breaker by hand now and then, paced by the workers' calls: isolated for a few calls in
+        /// every hundred or so. (Paced by yields instead, a loaded machine let a streak of isolations reject nearly every
+        /// call, and the run never reached half-open.)
+        /// </summary>
         public async Task ManualControlAsync(Task[] workers)
         {
             var random = new Random(_seed + 1);
             while (!workers.All(w => w.IsCompleted))
             {
-                for (var i = 0; i < 200 && !workers.All(w => w.IsCompleted); i++)
-                {
-                    await Task.Yield();
-                }
-
-                await (random.Next(2) == 0 ? _control.IsolateAsync() : _control.CloseAsync());
+                await CallsAsync(workers, random.Next(50, 250));
+                await _control.IsolateAsync();
+                await CallsAsync(workers, random.Next(1, 20));
+                await _control.CloseAsync();
             }
         }
+
+        private async Task CallsAsync(Task[] workers, int count)
+        {
+            var target = Completed() + count;
+            while (Completed() < target && !workers.All(w => w.IsCompleted))
+            {
+                await Task.Yield();
+            }
+        }
+
+        private int Completed()
+            => Volatile.Read(ref _successes) + Volatile.Read(ref _failures) + Volatile.Read(ref _rejections) + Volatile.Read(ref _cancelled);
 
         /// <summary>Completes once every transition queued so far has had its listeners run.</summary>
         public Task EventsRaisedAsync() => _controller.Events.DispatchAsync(ResilienceContextPool.Shared.Get()).AsTask();
