@@ -14,18 +14,20 @@ public readonly struct OnCircuitRejectedArguments
     /// <param name="state">The state that rejected the call.</param>
     /// <param name="retryAfter">The time left until a probe may pass; <see langword="null"/> when isolated.</param>
     /// <param name="isShadow">Whether the call ran anyway because the breaker is in shadow mode.</param>
-    public OnCircuitRejectedArguments(string breakerName, CircuitState state, TimeSpan? retryAfter, bool isShadow)
+    /// <param name="isRecoveryRamp">Whether a closed breaker rejected the call because it is ramping up after a recovery.</param>
+    public OnCircuitRejectedArguments(string breakerName, CircuitState state, TimeSpan? retryAfter, bool isShadow, bool isRecoveryRamp = false)
     {
         BreakerName = breakerName;
         State = state;
         RetryAfter = retryAfter;
         IsShadow = isShadow;
+        IsRecoveryRamp = isRecoveryRamp;
     }
 
     /// <summary>Gets the breaker's name.</summary>
     public string BreakerName { get; }
 
-    /// <summary>Gets the state that rejected the call: open, half-open with every probe running, or isolated.</summary>
+    /// <summary>Gets the state that rejected the call: open, half-open with every probe running, isolated, or closed while ramping up after a recovery.</summary>
     public CircuitState State { get; }
 
     /// <summary>Gets the time left until a probe may pass, as the rejection's <see cref="BrokenCircuitException.RetryAfter"/>; <see langword="null"/> when isolated.</summary>
@@ -34,7 +36,13 @@ public readonly struct OnCircuitRejectedArguments
     /// <summary>Gets whether this was a shadow rejection: the breaker would have rejected the call, but in shadow mode it ran, unrecorded.</summary>
     public bool IsShadow { get; }
 
+    /// <summary>
+    /// Gets whether a closed breaker rejected the call during its <c>RecoveryRampUp</c>: it admits only a rising share of
+    /// calls for a while after closing from half-open.
+    /// </summary>
+    public bool IsRecoveryRamp { get; }
+
     /// <summary>Returns the arguments as text, for logs.</summary>
     /// <returns>The breaker name and every value.</returns>
-    public override string ToString() => $"{nameof(OnCircuitRejectedArguments)} {{ BreakerName = {BreakerName}, State = {State}, RetryAfter = {RetryAfter}, IsShadow = {IsShadow} }}";
+    public override string ToString() => $"{nameof(OnCircuitRejectedArguments)} {{ BreakerName = {BreakerName}, State = {State}, RetryAfter = {RetryAfter}, IsShadow = {IsShadow}, IsRecoveryRamp = {IsRecoveryRamp} }}";
 }

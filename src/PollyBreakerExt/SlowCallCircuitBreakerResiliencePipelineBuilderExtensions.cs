@@ -104,7 +104,8 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
             options.SlowCallDurationThreshold,
             options.SuccessThreshold,
             options.ManualControl,
-            options.ShadowMode);
+            options.ShadowMode,
+            options.RecoveryRampUp);
 
         options.StateProvider?.Attach(controller);
         if (options.ManualControl?.Attach(controller) == true)

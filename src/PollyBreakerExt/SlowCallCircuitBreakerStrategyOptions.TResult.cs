@@ -94,6 +94,20 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// Gets or sets how long, after the circuit closes from half-open, it admits only a share of calls that rises linearly
+    /// from the share the half-open probes let through to all of them; it rejects the rest at once, with
+    /// <see cref="BrokenCircuitException"/> (whose <c>RetryAfter</c> is the time left in the ramp) and an
+    /// <c>OnCircuitRejected</c> event whose <see cref="OnCircuitRejectedArguments.IsRecoveryRamp"/> is set. So a backend that
+    /// just came back is not hit by every client's full traffic at once. The window's trip rules hold during the ramp.
+    /// Defaults to <see langword="null"/>: off. Allowed: <see langword="null"/>, or more than zero and at most one day.
+    /// </summary>
+    /// <remarks>
+    /// The share is admitted by a running credit, not at random: with a share of one in four, every fourth call runs. A
+    /// manual or fleet close, and an opening, end the ramp.
+    /// </remarks>
+    public TimeSpan? RecoveryRampUp { get; set; }
+
+    /// <summary>
     /// Gets or sets a function that chooses each break's duration, overriding <see cref="BreakDuration"/>.
     /// </summary>
     /// <remarks>
@@ -222,6 +236,11 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
         if (BreakDuration <= TimeSpan.Zero || BreakDuration > MaxDuration)
         {
             Error($"BreakDuration must be more than zero and at most one day (was {BreakDuration}).", nameof(BreakDuration));
+        }
+
+        if (RecoveryRampUp is { } ramp && (ramp <= TimeSpan.Zero || ramp > MaxDuration))
+        {
+            Error($"RecoveryRampUp must be null or more than zero and at most one day (was {ramp}).", nameof(RecoveryRampUp));
         }
 
         if (SuccessThreshold is < 1 or > 1000)

@@ -36,7 +36,8 @@ public sealed class ConfigurationTests : IAsyncLifetime
                   "SlowCallDurationThreshold": "00:00:02.500",
                   "SlowCallRatio": 0.75,
                   "BreakDuration": "00:01:00",
-                  "SuccessThreshold": 3
+                  "SuccessThreshold": 3,
+                  "RecoveryRampUp": "00:02:00"
                 }
               }
             }
@@ -58,6 +59,7 @@ public sealed class ConfigurationTests : IAsyncLifetime
         Assert.Equal(0.75, options.SlowCallRatio);
         Assert.Equal(TimeSpan.FromMinutes(1), options.BreakDuration);
         Assert.Equal(3, options.SuccessThreshold);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.RecoveryRampUp);
     }
 
     [Fact]

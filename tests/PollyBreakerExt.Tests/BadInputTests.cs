@@ -36,6 +36,9 @@ public class BadInputTests
         { "BreakDuration", o => o.BreakDuration = TimeSpan.MaxValue },
         { "SuccessThreshold", o => o.SuccessThreshold = -1 },
         { "SuccessThreshold", o => o.SuccessThreshold = int.MaxValue },
+        { "RecoveryRampUp", o => o.RecoveryRampUp = TimeSpan.Zero },
+        { "RecoveryRampUp", o => o.RecoveryRampUp = TimeSpan.FromTicks(-1) },
+        { "RecoveryRampUp", o => o.RecoveryRampUp = TimeSpan.FromDays(1) + TimeSpan.FromTicks(1) },
     };
 
     [Theory]

@@ -14,6 +14,7 @@ internal sealed class CircuitRejections
     private readonly string _openMessage;
     private readonly string _halfOpenMessage;
     private readonly string _isolatedMessage;
+    private readonly string _rampMessage;
 
     public CircuitRejections(string breakerName, int successThreshold, ResilienceStrategyTelemetry telemetry)
     {
@@ -22,6 +23,7 @@ internal sealed class CircuitRejections
         _openMessage = $"The circuit breaker '{breakerName}' is open; calls are rejected until the break ends.";
         _halfOpenMessage = $"The circuit breaker '{breakerName}' is half-open and its {successThreshold} probe(s) are running; other calls are rejected.";
         _isolatedMessage = $"The circuit breaker '{breakerName}' is isolated; calls are rejected until it is closed by hand.";
+        _rampMessage = $"The circuit breaker '{breakerName}' has just recovered and admits a rising share of calls; this one was rejected.";
     }
 
     /// <summary>Returns the rejection of a call by a breaker in <paramref name="state"/>, after reporting it.</summary>
@@ -54,10 +56,24 @@ internal sealed class CircuitRejections
         return exception;
     }
 
+    /// <summary>Returns the rejection of a call by a closed breaker ramping up after a recovery, after reporting it.</summary>
+    /// <param name="retryAfter">The time left in the ramp.</param>
+    /// <param name="context">The rejected call's context.</param>
+    public BrokenCircuitException RejectByRamp(TimeSpan retryAfter, ResilienceContext context)
+    {
+        var exception = new BrokenCircuitException(_rampMessage, retryAfter);
+        _telemetry.SetTelemetrySource(exception);
+        _telemetry.Report(
+            new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnCircuitRejected),
+            context,
+            new OnCircuitRejectedArguments(_breakerName, CircuitState.Closed, retryAfter, isShadow: false, isRecoveryRamp: true));
+        return exception;
+    }
+
     /// <summary>Reports the rejection a call would have had, in shadow mode, where it runs anyway.</summary>
-    public void ReportShadow(CircuitState state, TimeSpan? retryAfter, ResilienceContext context)
+    public void ReportShadow(CircuitState state, TimeSpan? retryAfter, ResilienceContext context, bool isRecoveryRamp = false)
         => _telemetry.Report(
             new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnCircuitRejected),
             context,
-            new OnCircuitRejectedArguments(_breakerName, state, retryAfter, isShadow: true));
+            new OnCircuitRejectedArguments(_breakerName, state, retryAfter, isShadow: true, isRecoveryRamp));
 }

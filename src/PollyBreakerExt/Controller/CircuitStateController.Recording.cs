@@ -61,6 +61,7 @@ internal sealed partial class CircuitStateController<T>
                 if (++_probeSuccesses >= _successThreshold)
                 {
                     Close_NeedsLock(CircuitTransitionReason.HalfOpenSucceeded, Outcomes.As<TResult, T>(outcome), context);
+                    StartRamp_NeedsLock(OpeningTime(now));
                     return true;
                 }
             }
@@ -96,7 +97,7 @@ internal sealed partial class CircuitStateController<T>
         }
     }
 
-    // The completion time, unless the window and slow-call detection needed none: then the opening reads the clock.
+    // The completion time, unless the window and slow-call detection needed none: then the opening (or ramp) reads the clock.
     private long OpeningTime(long now) => _readsClockOnCompletion ? now : _timeProvider.GetTimestamp();
 
     /// <summary>Gives back what a finished call holds: its running slot and its probe slot.</summary>

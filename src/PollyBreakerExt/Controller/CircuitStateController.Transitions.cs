@@ -69,6 +69,7 @@ internal sealed partial class CircuitStateController<T>
 
     private void OpenFor_NeedsLock(CircuitTransitionReason reason, TimeSpan breakDuration, Outcome<T> outcome, ResilienceContext context, long now, bool announce = true)
     {
+        _ramping = false;
         _openedAt = now;
         _blockedUntil = Timestamps.AddSaturating(_openedAt, ToTimestamp(breakDuration));
         Volatile.Write(ref _breakingException, outcome.Exception);
@@ -77,6 +78,7 @@ internal sealed partial class CircuitStateController<T>
 
     private void Close_NeedsLock(CircuitTransitionReason reason, Outcome<T> outcome, ResilienceContext context)
     {
+        _ramping = false; // only a close from half-open ramps up, and it starts its ramp after this
         _health.Clear();
         _halfOpenAttempts = 0;
         Volatile.Write(ref _breakingException, null);
@@ -84,6 +86,25 @@ internal sealed partial class CircuitStateController<T>
         {
             Transition_NeedsLock(CircuitState.Closed, reason, null, outcome, context);
         }
+    }
+
+    /// <summary>
+    /// Starts the recovery ramp after a close from half-open: from the share of calls the half-open let through (probes
+    /// admitted / calls seen), or none when it let every call through.
+    /// </summary>
+    private void StartRamp_NeedsLock(long now)
+    {
+        var seen = _halfOpenAdmitted + _halfOpenRejected;
+        if (_rampDuration == 0 || seen == 0 || _halfOpenRejected == 0)
+        {
+            return;
+        }
+
+        _rampStartShare = (double)_halfOpenAdmitted / seen;
+        _rampFrom = now;
+        _rampUntil = Timestamps.AddSaturating(now, _rampDuration);
+        _rampCredit = 0;
+        _ramping = true;
     }
 
     private void Transition_NeedsLock(CircuitState newState, CircuitTransitionReason reason, TimeSpan? breakDuration, Outcome<T> outcome, ResilienceContext context, bool announce = true)

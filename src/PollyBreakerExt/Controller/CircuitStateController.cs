@@ -35,11 +35,19 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     private int _epoch; // bumped on every state change, so a late opening can tell it is stale
     private volatile int _generation; // bumped by manual transitions: calls admitted before them are not recorded after
     private readonly HalfOpenProbeCap _probes;
+    private readonly long _rampDuration; // RecoveryRampUp in timestamp units; 0: off
     private int _episodeGeneration; // the first probe set of the current half-open episode: probes of any set since then decide
     private int _probeSuccesses;
     private int _halfOpenAttempts;
     private long _openedAt;
     private CircuitTransition<T>? _unannouncedOpening; // an opening whose generated break is not known yet
+    private int _halfOpenAdmitted; // probes admitted and calls rejected in the current or last half-open: the ramp's first share
+    private int _halfOpenRejected;
+    private volatile bool _ramping; // closed after a recovery, within RecoveryRampUp: calls are admitted by the ramp's share
+    private long _rampFrom;
+    private long _rampUntil;
+    private double _rampStartShare;
+    private double _rampCredit;
 
     public CircuitStateController(
         string breakerName,
@@ -51,7 +59,8 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         TimeSpan? slowCallThreshold,
         int successThreshold,
         SlowCallCircuitBreakerManualControl? manualControl,
-        bool shadowMode = false)
+        bool shadowMode = false,
+        TimeSpan? recoveryRampUp = null)
     {
         _shadowMode = shadowMode;
         BreakerName = breakerName;
@@ -66,6 +75,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         _readsClockOnCompletion = health.NeedsCompletionTime;
         _successThreshold = successThreshold;
         _probes = new HalfOpenProbeCap(successThreshold, Timestamps.FromDuration(breaks.BreakDuration, timeProvider));
+        _rampDuration = recoveryRampUp is { } ramp ? Timestamps.FromDuration(ramp, timeProvider) : 0;
         _manualControl = manualControl;
         Events = events;
     }
@@ -130,6 +140,12 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         var state = _state;
         if (state == CircuitState.Closed)
         {
+            if (_ramping && IsRejectedByRamp(context, out rejection))
+            {
+                permit = default;
+                return false;
+            }
+
             if (!_tracksInFlight)
             {
                 permit = new(_readsClockOnAdmission ? _timeProvider.GetTimestamp() : 0, _generation, 0);
@@ -241,6 +257,8 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
             case CircuitState.Open when now >= _blockedUntil:
                 _halfOpenAttempts++;
                 _probeSuccesses = 0;
+                _halfOpenAdmitted = 0;
+                _halfOpenRejected = 0;
                 _episodeGeneration = _probes.NextGeneration;
                 Transition_NeedsLock(CircuitState.HalfOpen, CircuitTransitionReason.BreakDurationElapsed, null, Outcome.FromResult<T>(default!), context);
                 raiseEvents = true;
@@ -284,13 +302,61 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     {
         if (!_probes.TryAdmit(now, _episodeGeneration, out var probeGeneration))
         {
+            _halfOpenRejected++;
             _blockedUntil = _probes.FreesAt(now); // the rejection's RetryAfter: when a slot frees at the latest
             return false;
         }
 
+        _halfOpenAdmitted++;
         permit = new(now, _generation, probeGeneration);
         return true;
     }
+
+    /// <summary>
+    /// Decides a closed call during the recovery ramp: admitted while the running credit of the ramp's share reaches one,
+    /// else rejected (in shadow mode only reported). Deterministic: with a share of one in four, every fourth call runs.
+    /// </summary>
+    private bool IsRejectedByRamp(ResilienceContext context, out Exception rejection)
+    {
+        rejection = null!;
+        var now = _timeProvider.GetTimestamp();
+        TimeSpan left;
+        lock (_lock)
+        {
+            if (!_ramping || _state != CircuitState.Closed)
+            {
+                return false;
+            }
+
+            if (now >= _rampUntil)
+            {
+                _ramping = false;
+                return false;
+            }
+
+            _rampCredit += RampShare_NeedsLock(now);
+            if (_rampCredit >= 1)
+            {
+                _rampCredit -= 1;
+                return false;
+            }
+
+            left = _timeProvider.GetElapsedTime(now, _rampUntil);
+        }
+
+        if (_shadowMode)
+        {
+            _rejections.ReportShadow(CircuitState.Closed, left, context, isRecoveryRamp: true);
+            return false;
+        }
+
+        rejection = _rejections.RejectByRamp(left, context);
+        return true;
+    }
+
+    /// <summary>The share of calls the ramp admits now: from the half-open probes' share at the close to all, linearly.</summary>
+    private double RampShare_NeedsLock(long now)
+        => _rampStartShare + ((1 - _rampStartShare) * (now - _rampFrom) / (_rampUntil - _rampFrom));
 
     // Probes admitted because earlier ones ran for a whole break still decide when they finish: only the cap forgets them.
     private bool IsProbeOfThisEpisode_NeedsLock(in Permit permit)
