@@ -22,7 +22,7 @@ public sealed class FleetManualControlTests : IAsyncLifetime
         await r0.Fleet.IsolateAsync("payments");
 
         Assert.Equal(CircuitState.Isolated, b0.State);
-        await Eventually.HoldsAsync(() => b1.State == CircuitState.Isolated, "the other replica isolates");
+        await Eventually.HoldsAsync(() => b1.IsHeardIn(CircuitState.Isolated), "the other replica isolates");
         Assert.Equal(CircuitTransitionReason.Manual, b1.TransitionsSoFar()[^1].Reason);
         Assert.IsType<IsolatedCircuitException>(b1.Succeed().Exception);
 
@@ -32,7 +32,7 @@ public sealed class FleetManualControlTests : IAsyncLifetime
 
         await r1.Fleet.CloseAsync("payments");
 
-        await Eventually.HoldsAsync(() => new[] { b0, b1, joiner }.All(breaker => breaker.State == CircuitState.Closed), "every replica closes");
+        await Eventually.HoldsAsync(() => new[] { b0, b1, joiner }.All(breaker => breaker.State == CircuitState.Closed) && b0.IsHeardIn(CircuitState.Closed), "every replica closes");
         Assert.Equal(CircuitTransitionReason.Manual, b0.TransitionsSoFar()[^1].Reason);
         await using var muchLater = await Replica.StartAsync(_server);
         var lateJoiner = muchLater.Breaker("payments", Break);

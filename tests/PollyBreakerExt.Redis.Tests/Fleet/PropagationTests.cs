@@ -25,7 +25,7 @@ public sealed class PropagationTests : IAsyncLifetime
         Assert.Equal(CircuitState.Open, breakers[0].State);
         foreach (var breaker in breakers[1..])
         {
-            await Eventually.HoldsAsync(() => breaker.State == CircuitState.Open, "the other replicas open");
+            await Eventually.HoldsAsync(() => breaker.IsHeardIn(CircuitState.Open), "the other replicas open");
             var opened = Assert.Single(breaker.TransitionsSoFar());
             Assert.Equal((CircuitState.Closed, CircuitState.Open, CircuitTransitionReason.Fleet), (opened.PreviousState, opened.NewState, opened.Reason));
             Assert.InRange(opened.BreakDuration!.Value, LongBreak - TimeSpan.FromSeconds(5), LongBreak);
@@ -73,7 +73,7 @@ public sealed class PropagationTests : IAsyncLifetime
 
         breakers[1].Fail();
 
-        await Eventually.HoldsAsync(() => breakers[2].State == CircuitState.Open, "the third replica opens once two replicas tripped");
+        await Eventually.HoldsAsync(() => breakers[2].IsHeardIn(CircuitState.Open), "the third replica opens once two replicas tripped");
         Assert.Equal(CircuitTransitionReason.Fleet, Assert.Single(breakers[2].TransitionsSoFar()).Reason);
     }
 
@@ -105,7 +105,7 @@ public sealed class PropagationTests : IAsyncLifetime
 
         var joiner = later.Breaker("payments", LongBreak);
 
-        await Eventually.HoldsAsync(() => joiner.State == CircuitState.Open, "the late joiner opens", TimeSpan.FromSeconds(1));
+        await Eventually.HoldsAsync(() => joiner.IsHeardIn(CircuitState.Open), "the late joiner opens", TimeSpan.FromSeconds(1));
         var opened = Assert.Single(joiner.TransitionsSoFar());
         Assert.Equal(CircuitTransitionReason.Fleet, opened.Reason);
         Assert.InRange(opened.BreakDuration!.Value, LongBreak - TimeSpan.FromSeconds(5), LongBreak);

@@ -58,7 +58,7 @@ public sealed class RedisFaultTests : IAsyncLifetime
         await Eventually.HoldsAsync(() => replicas.All(replica => replica.Fleet.IsConnected), "every fleet reconnects", TimeSpan.FromSeconds(40));
 
         // The trip still in force is reported again on reconnect, and the fleet opens.
-        await Eventually.HoldsAsync(() => breakers[1].State == CircuitState.Open && breakers[2].State == CircuitState.Open, "the others open after the resync");
+        await Eventually.HoldsAsync(() => breakers[1].IsHeardIn(CircuitState.Open) && breakers[2].IsHeardIn(CircuitState.Open), "the others open after the resync");
         Assert.Equal(CircuitTransitionReason.Fleet, breakers[1].TransitionsSoFar()[^1].Reason);
 
         stop.Cancel();
@@ -80,7 +80,7 @@ public sealed class RedisFaultTests : IAsyncLifetime
         var presentBreaker = present.Breaker("payments", LongBreak);
         presentBreaker.Fail();
 
-        await Eventually.HoldsAsync(() => awayBreaker.State == CircuitState.Open, "the returning replica opens", TimeSpan.FromSeconds(40));
+        await Eventually.HoldsAsync(() => awayBreaker.IsHeardIn(CircuitState.Open), "the returning replica opens", TimeSpan.FromSeconds(40));
         Assert.Equal(CircuitTransitionReason.Fleet, awayBreaker.TransitionsSoFar()[^1].Reason);
     }
 
@@ -103,7 +103,7 @@ public sealed class RedisFaultTests : IAsyncLifetime
             Assert.True(outcome.Exception is null or BrokenCircuitException, $"A call saw {outcome.Exception}.");
         }
 
-        await Eventually.HoldsAsync(() => other.State == CircuitState.Open, "the trip travels after the pause");
+        await Eventually.HoldsAsync(() => other.IsHeardIn(CircuitState.Open), "the trip travels after the pause");
         Assert.Equal(CircuitTransitionReason.Fleet, other.TransitionsSoFar()[^1].Reason);
     }
 

@@ -19,7 +19,7 @@ public sealed class SeparateProcessTests : IAsyncLifetime
         using var inventory2 = await ConsoleReplica.StartAsync(_server, "inventory");
 
         Assert.Equal("outcome InvalidOperationException", await payments2.SendAsync("fail"));
-        await Eventually.HoldsAsync(() => payments.State == CircuitState.Open, "this process's breaker opens");
+        await Eventually.HoldsAsync(() => payments.IsHeardIn(CircuitState.Open), "this process's breaker opens");
         Assert.Equal(CircuitTransitionReason.Fleet, Assert.Single(payments.TransitionsSoFar()).Reason);
 
         inventory.Fail();

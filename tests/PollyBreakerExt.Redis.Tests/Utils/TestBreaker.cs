@@ -46,6 +46,12 @@ public sealed class TestBreaker
 
     public CircuitState State => StateProvider.CircuitState;
 
+    /// <summary>
+    /// Gets whether the breaker is in <paramref name="state"/> and its OnStateChanged has run for it: a fleet transition has
+    /// no call that waits for its listeners, so the state can be read a moment before the transition is heard.
+    /// </summary>
+    public bool IsHeardIn(CircuitState state) => State == state && TransitionsSoFar() is [.., { } last] && last.NewState == state;
+
     /// <summary>Gets how many calls the breaker let through to the dependency.</summary>
     public int Executed => Volatile.Read(ref _executed);
 
