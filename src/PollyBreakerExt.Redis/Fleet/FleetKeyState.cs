@@ -21,6 +21,12 @@ internal sealed class FleetKeyState
     /// <summary>Gets or sets whether the fleet isolated the key (so a later fleet close, or its absence on resync, closes it).</summary>
     public volatile bool FleetIsolated;
 
+    /// <summary>
+    /// How many operator commands (isolate, close) on this key are under way here: until one has stored its state in Redis,
+    /// a sync's read of Redis may predate it, so the sync must not act on what it read.
+    /// </summary>
+    public int ManualInFlight;
+
     /// <summary>Local timestamp until which this replica holds the lease; 0 when it does not.</summary>
     public long LeaseHeldUntil;
 

@@ -18,17 +18,25 @@ public sealed partial class RedisCircuitBreakerFleet
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(breakerKey);
         var state = State(breakerKey);
-        Interlocked.Increment(ref state.ManualGeneration);
-        state.FleetIsolated = true;
-        foreach (var member in state.SnapshotMembers())
+        Interlocked.Increment(ref state.ManualInFlight);
+        try
         {
-            await member.Breaker.IsolateAsync(cancellationToken).ConfigureAwait(false);
-        }
+            Interlocked.Increment(ref state.ManualGeneration);
+            state.FleetIsolated = true;
+            foreach (var member in state.SnapshotMembers())
+            {
+                await member.Breaker.IsolateAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var payload = Message(FleetMessageKind.Isolate, breakerKey);
-        await database.ScriptEvaluateAsync(FleetScripts.Isolate, [_keys.Isolated(breakerKey)], [payload, Channel]).ConfigureAwait(false);
-        _telemetry.Sent();
+            var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+            var payload = Message(FleetMessageKind.Isolate, breakerKey);
+            await database.ScriptEvaluateAsync(FleetScripts.Isolate, [_keys.Isolated(breakerKey)], [payload, Channel]).ConfigureAwait(false);
+            _telemetry.Sent();
+        }
+        finally
+        {
+            EndManual(state);
+        }
     }
 
     /// <summary>
@@ -44,17 +52,33 @@ public sealed partial class RedisCircuitBreakerFleet
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(breakerKey);
         var state = State(breakerKey);
-        ForgetFleetState(state);
-        foreach (var member in state.SnapshotMembers())
+        Interlocked.Increment(ref state.ManualInFlight);
+        try
         {
-            await member.Breaker.CloseAsync(cancellationToken).ConfigureAwait(false);
-        }
+            ForgetFleetState(state);
+            foreach (var member in state.SnapshotMembers())
+            {
+                await member.Breaker.CloseAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var payload = Message(FleetMessageKind.Close, breakerKey);
-        RedisKey[] keys = [_keys.Isolated(breakerKey), _keys.Open(breakerKey), _keys.Lease(breakerKey), _keys.Trips(breakerKey), _keys.Votes(breakerKey)];
-        await database.ScriptEvaluateAsync(FleetScripts.Close, keys, [payload, Channel]).ConfigureAwait(false);
-        _telemetry.Sent();
+            var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+            var payload = Message(FleetMessageKind.Close, breakerKey);
+            RedisKey[] keys = [_keys.Isolated(breakerKey), _keys.Open(breakerKey), _keys.Lease(breakerKey), _keys.Trips(breakerKey), _keys.Votes(breakerKey)];
+            await database.ScriptEvaluateAsync(FleetScripts.Close, keys, [payload, Channel]).ConfigureAwait(false);
+            _telemetry.Sent();
+        }
+        finally
+        {
+            EndManual(state);
+        }
+    }
+
+    // The generation moves again once the command's state is stored (or failed to be): a sync that read Redis while it was
+    // under way sees itself stale, whichever of the two finishes first. Moved before the count drops, for Stale's order.
+    private static void EndManual(FleetKeyState state)
+    {
+        Interlocked.Increment(ref state.ManualGeneration);
+        Interlocked.Decrement(ref state.ManualInFlight);
     }
 
     private static void ForgetFleetState(FleetKeyState state)

@@ -66,10 +66,14 @@ public sealed partial class RedisCircuitBreakerFleet
             return;
         }
 
+        // Read before the flag: an operator's IsolateAsync bumps the generation before it sets the flag, so a flag it set
+        // comes with a generation this sync sees as changed. Taken now, the flag is what this replica knew before reading
+        // Redis; read later, it could be an isolation under way here, which the branch below would take for a stale one.
         var generation = Volatile.Read(ref state.ManualGeneration);
+        var wasFleetIsolated = state.FleetIsolated;
         var result = (RedisResult[])(await connection.GetDatabase()
             .ScriptEvaluateAsync(FleetScripts.Read, [_keys.Isolated(state.Key), _keys.Open(state.Key)]).ConfigureAwait(false))!;
-        if (Volatile.Read(ref state.ManualGeneration) != generation)
+        if (Stale())
         {
             return; // an operator isolated or closed the key meanwhile: what was read is out of date
         }
@@ -82,18 +86,28 @@ public sealed partial class RedisCircuitBreakerFleet
             state.FleetIsolated = true;
             foreach (var member in members.Where(member => member.Breaker.CircuitState != CircuitState.Isolated))
             {
+                if (Stale())
+                {
+                    return;
+                }
+
                 await member.Breaker.IsolateAsync().ConfigureAwait(false);
             }
 
             return;
         }
 
-        if (state.FleetIsolated)
+        if (wasFleetIsolated)
         {
             // Closed fleet-wide while this replica was away.
             state.FleetIsolated = false;
             foreach (var member in members.Where(member => member.Breaker.CircuitState == CircuitState.Isolated))
             {
+                if (Stale())
+                {
+                    return;
+                }
+
                 await member.Breaker.CloseAsync().ConfigureAwait(false);
             }
         }
@@ -109,6 +123,11 @@ public sealed partial class RedisCircuitBreakerFleet
                 state.FleetOpen = true;
                 foreach (var member in members)
                 {
+                    if (Stale())
+                    {
+                        return;
+                    }
+
                     await member.OpenAsync(FromRedisMilliseconds(remaining)).ConfigureAwait(false);
                 }
 
@@ -120,6 +139,10 @@ public sealed partial class RedisCircuitBreakerFleet
         {
             await TripAsync(state).ConfigureAwait(false);
         }
+
+        // Checked again before each breaker it moves: an operator's command may come while the sync is applying what it read.
+        // In-flight first: a command ending moves the generation before it drops the count.
+        bool Stale() => Volatile.Read(ref state.ManualInFlight) > 0 || Volatile.Read(ref state.ManualGeneration) != generation;
     }
 
     /// <summary>Reads a stored payload; <see langword="null"/> when absent, or (logged) not a valid one of that kind and key.</summary>
