@@ -88,25 +88,6 @@ internal sealed partial class CircuitStateController<T>
         }
     }
 
-    /// <summary>
-    /// Starts the recovery ramp after a close from half-open: from the share of calls the half-open let through (probes
-    /// admitted / calls seen), or none when it let every call through.
-    /// </summary>
-    private void StartRamp_NeedsLock(long now)
-    {
-        var seen = _halfOpenAdmitted + _halfOpenRejected;
-        if (_rampDuration == 0 || seen == 0 || _halfOpenRejected == 0)
-        {
-            return;
-        }
-
-        _rampStartShare = (double)_halfOpenAdmitted / seen;
-        _rampFrom = now;
-        _rampUntil = Timestamps.AddSaturating(now, _rampDuration);
-        _rampCredit = 0;
-        _ramping = true;
-    }
-
     private void Transition_NeedsLock(CircuitState newState, CircuitTransitionReason reason, TimeSpan? breakDuration, Outcome<T> outcome, ResilienceContext context, bool announce = true)
     {
         if (_unannouncedOpening is { } opening)

@@ -43,11 +43,6 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     private CircuitTransition<T>? _unannouncedOpening; // an opening whose generated break is not known yet
     private int _halfOpenAdmitted; // probes admitted and calls rejected in the current or last half-open: the ramp's first share
     private int _halfOpenRejected;
-    private volatile bool _ramping; // closed after a recovery, within RecoveryRampUp: calls are admitted by the ramp's share
-    private long _rampFrom;
-    private long _rampUntil;
-    private double _rampStartShare;
-    private double _rampCredit;
 
     public CircuitStateController(
         string breakerName,
@@ -311,52 +306,6 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         permit = new(now, _generation, probeGeneration);
         return true;
     }
-
-    /// <summary>
-    /// Decides a closed call during the recovery ramp: admitted while the running credit of the ramp's share reaches one,
-    /// else rejected (in shadow mode only reported). Deterministic: with a share of one in four, every fourth call runs.
-    /// </summary>
-    private bool IsRejectedByRamp(ResilienceContext context, out Exception rejection)
-    {
-        rejection = null!;
-        var now = _timeProvider.GetTimestamp();
-        TimeSpan left;
-        lock (_lock)
-        {
-            if (!_ramping || _state != CircuitState.Closed)
-            {
-                return false;
-            }
-
-            if (now >= _rampUntil)
-            {
-                _ramping = false;
-                return false;
-            }
-
-            _rampCredit += RampShare_NeedsLock(now);
-            if (_rampCredit >= 1)
-            {
-                _rampCredit -= 1;
-                return false;
-            }
-
-            left = _timeProvider.GetElapsedTime(now, _rampUntil);
-        }
-
-        if (_shadowMode)
-        {
-            _rejections.ReportShadow(CircuitState.Closed, left, context, isRecoveryRamp: true);
-            return false;
-        }
-
-        rejection = _rejections.RejectByRamp(left, context);
-        return true;
-    }
-
-    /// <summary>The share of calls the ramp admits now: from the half-open probes' share at the close to all, linearly.</summary>
-    private double RampShare_NeedsLock(long now)
-        => _rampStartShare + ((1 - _rampStartShare) * (now - _rampFrom) / (_rampUntil - _rampFrom));
 
     // Probes admitted because earlier ones ran for a whole break still decide when they finish: only the cap forgets them.
     private bool IsProbeOfThisEpisode_NeedsLock(in Permit permit)
