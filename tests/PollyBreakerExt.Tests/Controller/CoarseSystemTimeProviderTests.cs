@@ -38,4 +38,14 @@ public class CoarseSystemTimeProviderTests
         Assert.InRange(coarse.GetElapsedTime(start), TimeSpan.Zero, TimeProvider.System.GetElapsedTime(system) + TimeSpan.FromMilliseconds(20));
         Assert.Equal(TimeProvider.System.LocalTimeZone, coarse.LocalTimeZone);
     }
+
+    [Fact]
+    public async Task The_coarse_clocks_timers_are_the_systems()
+    {
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        using var timer = CoarseSystemTimeProvider.Instance.CreateTimer(_ => fired.TrySetResult(), null, TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+
+        await fired.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
 }

@@ -83,11 +83,26 @@ public class RecoveryRampUpTests(ITestOutputHelper output)
         Assert.Equal(20, Enumerable.Range(0, 20).Count(_ => breaker.Succeed().Exception is null));
     }
 
+    [Fact]
+    public void In_shadow_mode_the_ramp_only_reports_the_calls_it_would_reject()
+    {
+        var breaker = RecoveredFromOneProbeInFour(shadowMode: true);
+        var before = breaker.Telemetry.Named(SlowCallCircuitBreakerConstants.OnCircuitRejected).Count;
+
+        Assert.Equal(8, Enumerable.Range(0, 8).Count(_ => breaker.Succeed().Exception is null)); // every call runs
+
+        var reported = breaker.Telemetry.Named(SlowCallCircuitBreakerConstants.OnCircuitRejected).Skip(before)
+            .Select(e => (OnCircuitRejectedArguments)e.Arguments!).ToList();
+        Assert.Equal(6, reported.Count); // at a share of 1/4, six of the eight would have been rejected
+        Assert.All(reported, rejected => Assert.True(rejected.IsShadow && rejected.IsRecoveryRamp));
+    }
+
     /// <summary>Opens, lets one probe through while three calls are rejected (a share of 1/4), and closes with that probe.</summary>
-    private static Breaker RecoveredFromOneProbeInFour(bool ramps = true)
+    private static Breaker RecoveredFromOneProbeInFour(bool ramps = true, bool shadowMode = false)
     {
         var options = NewOptions(failureThreshold: 1, successThreshold: 1, breakDuration: TimeSpan.FromSeconds(10), minimumThroughput: 1000);
         options.RecoveryRampUp = ramps ? Ramp : null;
+        options.ShadowMode = shadowMode;
         options.ManualControl = new SlowCallCircuitBreakerManualControl();
         var breaker = new Breaker(options);
         breaker.Fail();
@@ -96,7 +111,8 @@ public class RecoveryRampUpTests(ITestOutputHelper output)
         var probe = breaker.RunAsync(_ => new ValueTask<Outcome<int>>(release.Task)).AsTask();
         for (var call = 0; call < 3; call++)
         {
-            Assert.IsType<BrokenCircuitException>(breaker.Succeed().Exception);
+            var outcome = breaker.Succeed(); // rejected; in shadow mode it runs, unrecorded
+            Assert.Equal(shadowMode, outcome.Exception is null);
         }
 
         release.SetResult(Outcome.FromResult(1));
