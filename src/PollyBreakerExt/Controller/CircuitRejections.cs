@@ -48,27 +48,17 @@ internal sealed class CircuitRejections
                 : new BrokenCircuitException(message, retryAfter, breakingException);
         }
 
-        _telemetry.SetTelemetrySource(exception);
-        _telemetry.Report(
-            new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnCircuitRejected),
-            context,
-            new OnCircuitRejectedArguments(_breakerName, state, reportedRetryAfter, isShadow: false));
-        return exception;
+        return Reported(exception, new OnCircuitRejectedArguments(_breakerName, state, reportedRetryAfter, isShadow: false), context);
     }
 
     /// <summary>Returns the rejection of a call by a closed breaker ramping up after a recovery, after reporting it.</summary>
     /// <param name="retryAfter">The time left in the ramp.</param>
     /// <param name="context">The rejected call's context.</param>
     public BrokenCircuitException RejectByRamp(TimeSpan retryAfter, ResilienceContext context)
-    {
-        var exception = new BrokenCircuitException(_rampMessage, retryAfter);
-        _telemetry.SetTelemetrySource(exception);
-        _telemetry.Report(
-            new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnCircuitRejected),
-            context,
-            new OnCircuitRejectedArguments(_breakerName, CircuitState.Closed, retryAfter, isShadow: false, isRecoveryRamp: true));
-        return exception;
-    }
+        => Reported(
+            new BrokenCircuitException(_rampMessage, retryAfter),
+            new OnCircuitRejectedArguments(_breakerName, CircuitState.Closed, retryAfter, isShadow: false, isRecoveryRamp: true),
+            context);
 
     /// <summary>Reports the rejection a call would have had, in shadow mode, where it runs anyway.</summary>
     public void ReportShadow(CircuitState state, TimeSpan? retryAfter, ResilienceContext context, bool isRecoveryRamp = false)
@@ -76,4 +66,11 @@ internal sealed class CircuitRejections
             new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnCircuitRejected),
             context,
             new OnCircuitRejectedArguments(_breakerName, state, retryAfter, isShadow: true, isRecoveryRamp));
+
+    private BrokenCircuitException Reported(BrokenCircuitException exception, OnCircuitRejectedArguments rejected, ResilienceContext context)
+    {
+        _telemetry.SetTelemetrySource(exception);
+        _telemetry.Report(new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnCircuitRejected), context, rejected);
+        return exception;
+    }
 }

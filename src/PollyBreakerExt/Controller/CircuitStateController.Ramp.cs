@@ -21,13 +21,12 @@ internal sealed partial class CircuitStateController<T>
     /// </summary>
     private void StartRamp_NeedsLock(long now)
     {
-        var seen = _halfOpenAdmitted + _halfOpenRejected;
-        if (_rampDuration == 0 || seen == 0 || _halfOpenRejected == 0)
+        if (_rampDuration == 0 || _halfOpenRejected == 0)
         {
             return;
         }
 
-        _rampStartShare = (double)_halfOpenAdmitted / seen;
+        _rampStartShare = (double)_halfOpenAdmitted / (_halfOpenAdmitted + _halfOpenRejected);
         _rampFrom = now;
         _rampUntil = Timestamps.AddSaturating(now, _rampDuration);
         _rampCredit = 0;
