@@ -210,6 +210,11 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         {
             if (!_health.JudgeInFlight(now) || _state != CircuitState.Closed || _health.TripReason(_health.GetCounts(now)) is not { } reason)
             {
+                if (!permit.IsTracked)
+                {
+                    permit = permit with { InFlightSequence = _health.Admit(now, 0) }; // judging may have made room in a full ring
+                }
+
                 return true;
             }
 

@@ -11,6 +11,11 @@ namespace PollyBreakerExt;
 /// free, and skipped by both walks. Every slot is passed once by each walk, so the cost is O(1) amortized. No timer, no
 /// allocation per call.
 /// <para>
+/// A call already counted (or forgotten) needs nothing from its slot but to be told apart when it ends, so the head does
+/// not wait for it: it leaves the ring, counted ones for a small set, and its slot is reused. A call that never ends
+/// therefore pins the ring only until it reaches the threshold, not for good (issue #19, bug 4).
+/// </para>
+/// <para>
 /// Admission is lock-free (one compare-and-swap claims the next sequence number, then the slot is published by writing
 /// that number into it); everything else runs under the controller's lock. A slot is reused only once the head has
 /// passed it, so a claimed slot is always free. The ring holds <see cref="Capacity"/> running calls; a call admitted while
@@ -32,6 +37,7 @@ internal sealed class InFlightCalls
     private readonly long[] _starts = new long[Capacity];
     private readonly int[] _probeGenerations = new int[Capacity];
     private readonly byte[] _states = new byte[Capacity];
+    private readonly HashSet<long> _countedBehindHead = []; // counted calls still running whose slots the head has passed
     private long _head; // the oldest slot that may still be running; written under the lock
     private long _next; // the next admission's sequence number; claimed lock-free
     private long _cursor; // published slots before it are finished or judged; written under the lock
@@ -90,6 +96,17 @@ internal sealed class InFlightCalls
     /// <summary>Removes a finished call. Under the lock.</summary>
     public void Release(long sequence)
     {
+        if (sequence < _head)
+        {
+            // It left the ring counted or forgotten (its slot may be another call's by now).
+            if (_countedBehindHead.Remove(sequence))
+            {
+                SlowCount--;
+            }
+
+            return;
+        }
+
         var slot = (int)(sequence & Mask);
         if (_states[slot] == Counted)
         {
@@ -138,6 +155,7 @@ internal sealed class InFlightCalls
             }
         }
 
+        _countedBehindHead.Clear();
         SlowCount = 0;
         HungProbeGeneration = 0;
         SkipFinished();
@@ -149,14 +167,9 @@ internal sealed class InFlightCalls
         return Volatile.Read(ref _sequences[slot]) == _cursor && _states[slot] == Running && now - _starts[slot] >= _threshold;
     }
 
-    private bool IsFinished(long sequence)
-    {
-        var slot = (int)(sequence & Mask);
-        return Volatile.Read(ref _sequences[slot]) == sequence && _states[slot] == Free;
-    }
-
     // The cursor passes published slots that need no judging: finished, counted or forgotten ones. It stops at a running
-    // one or at one whose admission has claimed it but not published it yet.
+    // one or at one whose admission has claimed it but not published it yet. The head follows it over every slot it
+    // passed, taking counted calls out of the ring.
     private void SkipFinished()
     {
         var next = Volatile.Read(ref _next);
@@ -171,9 +184,14 @@ internal sealed class InFlightCalls
             _cursor++;
         }
 
-        while (_head < _cursor && IsFinished(_head))
+        while (_head < _cursor)
         {
-            _head++;
+            if (_states[(int)(_head & Mask)] == Counted)
+            {
+                _countedBehindHead.Add(_head);
+            }
+
+            Volatile.Write(ref _head, _head + 1); // the slot is free for an admission from here on
         }
     }
 }

@@ -33,7 +33,7 @@ public class InFlightCallsTests
     }
 
     [Fact]
-    public void A_full_ring_tracks_no_more_calls_until_the_oldest_ends_and_keeps_their_order()
+    public void A_full_ring_tracks_no_more_calls_until_the_oldest_ends_or_is_counted_and_keeps_their_order()
     {
         var calls = new InFlightCalls(threshold: 10);
         var sequences = Enumerable.Range(0, InFlightCalls.Capacity).Select(i => calls.Admit(start: i, probeGeneration: 0)).ToList();
@@ -111,6 +111,46 @@ public class InFlightCallsTests
         Assert.Equal(1, calls.CountReached(now: 110));
         calls.Release(forgotten);
         Assert.Equal(1, calls.SlowCount);
+    }
+
+    [Fact]
+    public void A_counted_call_that_never_ends_leaves_its_slot_and_is_still_told_apart_when_it_ends()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var neverEnds = calls.Admit(start: 0, probeGeneration: 0);
+        for (var i = 1; i < InFlightCalls.Capacity; i++)
+        {
+            calls.Release(calls.Admit(start: 0, probeGeneration: 0));
+        }
+
+        Assert.Equal(-1, calls.Admit(start: 5, probeGeneration: 0)); // still under the threshold: it holds the ring
+        Assert.Equal(1, calls.CountReached(now: 10));
+
+        var admitted = Enumerable.Range(0, InFlightCalls.Capacity).Select(_ => calls.Admit(start: 20, probeGeneration: 0)).ToList();
+        Assert.DoesNotContain(-1L, admitted); // counted, it left the ring: every slot is free for new calls
+        Assert.Equal(InFlightCalls.Capacity, calls.CountReached(now: 30));
+        Assert.Equal(InFlightCalls.Capacity + 1, calls.SlowCount);
+
+        calls.Release(neverEnds); // its old slot is another call's now
+        Assert.Equal(InFlightCalls.Capacity, calls.SlowCount);
+        calls.Release(neverEnds);
+        Assert.Equal(InFlightCalls.Capacity, calls.SlowCount);
+        calls.Release(admitted[0]);
+        Assert.Equal(InFlightCalls.Capacity - 1, calls.SlowCount);
+    }
+
+    [Fact]
+    public void A_forget_also_forgets_counted_calls_that_left_the_ring()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var counted = calls.Admit(start: 0, probeGeneration: 0);
+        calls.CountReached(now: 10);
+        calls.Release(calls.Admit(start: 10, probeGeneration: 0)); // the head passes the counted call
+
+        calls.Forget();
+        calls.Release(counted);
+
+        Assert.Equal(0, calls.SlowCount);
     }
 
     [Fact]

@@ -57,6 +57,29 @@ public class InFlightSlowCallTests
     }
 
     [Fact]
+    public async Task A_call_that_never_ends_does_not_switch_hang_detection_off_for_the_calls_after_it()
+    {
+        var breaker = SlowCallBreaker();
+        var (neverEnds, _) = Hang(breaker, 1);
+        for (var i = 0; i < InFlightCalls.Capacity + 76; i++)
+        {
+            breaker.Succeed(); // more admissions than the ring has slots, while the first call still runs
+        }
+
+        breaker.Advance(TimeSpan.FromSeconds(70)); // the quick calls leave the window (and their bucket)
+        Assert.Equal(new CircuitMetrics(1, 0, 1, 0, 1), breaker.Metrics);
+        var (hung, release) = Hang(breaker, 20);
+        breaker.Advance(Threshold);
+
+        Assert.Equal(new CircuitMetrics(21, 0, 21, 0, 1), breaker.Metrics); // the 20 are tracked, the first too
+        Assert.IsType<BrokenCircuitException>((await breaker.RunAsync(_ => Outcome.FromResultAsValueTask(1))).Exception);
+        Assert.Equal([(CircuitState.Closed, CircuitState.Open, CircuitTransitionReason.SlowCallRatio)], breaker.TransitionSummary());
+        release.SetResult(Outcome.FromResult(1));
+        await Task.WhenAll(hung);
+        Assert.False(neverEnds[0].IsCompleted);
+    }
+
+    [Fact]
     public async Task A_completion_judges_the_running_calls_too()
     {
         var breaker = SlowCallBreaker();
