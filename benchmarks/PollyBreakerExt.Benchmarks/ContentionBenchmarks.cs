@@ -29,7 +29,7 @@ public class ContentionBenchmarks
     private ResiliencePipeline<int> _polly = null!;
     private ResiliencePipeline<int> _ours = null!;
     private ResiliencePipeline<int> _oursCount = null!;
-    private AllCores _cores = null!;
+    private ParallelCallers _cores = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -38,7 +38,7 @@ public class ContentionBenchmarks
         _polly = Pipelines.Polly(new() { StateProvider = _pollyState });
         _ours = Pipelines.Ours(new() { StateProvider = _oursState });
         _oursCount = Pipelines.Ours(new() { SlidingWindowType = SlidingWindowType.CountBased, SlowCallDurationThreshold = null, StateProvider = _oursCountState });
-        _cores = new AllCores(Environment.ProcessorCount);
+        _cores = new ParallelCallers(Environment.ProcessorCount);
     }
 
     [GlobalCleanup]
@@ -60,74 +60,4 @@ public class ContentionBenchmarks
 
     [Benchmark(OperationsPerInvoke = CallsPerInvoke)]
     public void Ours_CountBased_SlowOff() => _cores.Run(_oursCount, CallsPerInvoke);
-
-    /// <summary>
-    /// The calling thread plus one dedicated thread per other core, released together for each batch of calls.
-    /// </summary>
-    private sealed class AllCores : IDisposable
-    {
-        private readonly Barrier _barrier;
-        private readonly Thread[] _threads;
-        private ResiliencePipeline<int>? _pipeline;
-        private int _callsPerThread;
-
-        public AllCores(int cores)
-        {
-            _barrier = new Barrier(cores);
-            _threads = new Thread[cores - 1];
-            for (var i = 0; i < _threads.Length; i++)
-            {
-                _threads[i] = new Thread(Work) { IsBackground = true, Name = $"contention-{i}" };
-                _threads[i].Start();
-            }
-        }
-
-        public void Run(ResiliencePipeline<int> pipeline, int calls)
-        {
-            _pipeline = pipeline;
-            _callsPerThread = calls / _barrier.ParticipantCount;
-            _barrier.SignalAndWait(); // start
-            Call(pipeline, calls - (_callsPerThread * (_barrier.ParticipantCount - 1)));
-            _barrier.SignalAndWait(); // all done
-        }
-
-        public void Dispose()
-        {
-            _pipeline = null;
-            _barrier.SignalAndWait(); // release the workers with no pipeline: they exit
-            foreach (var thread in _threads)
-            {
-                thread.Join();
-            }
-
-            _barrier.Dispose();
-        }
-
-        private static void Call(ResiliencePipeline<int> pipeline, int calls)
-        {
-            for (var i = 0; i < calls; i++)
-            {
-                var pending = pipeline.ExecuteAsync(static _ => new ValueTask<int>(42));
-                if (!pending.IsCompletedSuccessfully)
-                {
-                    pending.AsTask().GetAwaiter().GetResult();
-                }
-            }
-        }
-
-        private void Work()
-        {
-            while (true)
-            {
-                _barrier.SignalAndWait();
-                if (_pipeline is not { } pipeline)
-                {
-                    return;
-                }
-
-                Call(pipeline, _callsPerThread);
-                _barrier.SignalAndWait();
-            }
-        }
-    }
 }

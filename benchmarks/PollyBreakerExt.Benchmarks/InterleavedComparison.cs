@@ -171,7 +171,7 @@ internal static class InterleavedComparison
         return (double)(GC.GetAllocatedBytesForCurrentThread() - before) / batch;
     }
 
-    private static double Quantile(double[] sorted, double q)
+    internal static double Quantile(double[] sorted, double q)
     {
         var position = q * (sorted.Length - 1);
         var low = (int)Math.Floor(position);

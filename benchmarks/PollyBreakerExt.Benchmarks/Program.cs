@@ -30,6 +30,11 @@ public static class Program
             return Fleet.FleetClosedPathRatio.Run(args);
         }
 
+        if (args is ["--contention", ..])
+        {
+            return InterleavedContention.Run(args);
+        }
+
         if (args is ["--interleaved", ..])
         {
             return InterleavedComparison.Run(args);
