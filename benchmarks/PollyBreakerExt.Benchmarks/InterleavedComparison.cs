@@ -10,19 +10,22 @@ namespace PollyBreakerExt.Benchmarks;
 /// </summary>
 /// <remarks>
 /// Sequential BenchmarkDotNet runs of one benchmark after another drift by ±25 % on a shared machine; two batches timed
-/// back to back see the same load, so their ratio does not. Run: <c>-- --interleaved [--rounds N] [--only TEXT]</c>.
+/// back to back see the same load, so their ratio does not. Run: <c>-- --interleaved [--rounds N] [--only TEXT] [--write FILE]</c>;
+/// <c>--write</c> writes the table the README and docs cite (benchmarks/results/).
 /// </remarks>
 internal static class InterleavedComparison
 {
     private const int ClosedBatch = 20_000;
     private const int CycleBatch = 2_000;
 
+    private static readonly List<string> s_rows = [];
     private static string? s_only;
 
     public static int Run(string[] args)
     {
         var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(101);
         s_only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+        var write = args.SkipWhile(a => a != "--write").Skip(1).FirstOrDefault();
         Console.WriteLine($"Interleaved comparison, {rounds} rounds; ratio = ours / Polly's breaker (lower is faster); B/op = bytes allocated per operation.");
         Console.WriteLine($"{"scenario",-62} {"median",7} {"q1",6} {"q3",6} {"ours ns",8} {"Polly ns",8} {"ours B/op",9} {"Polly B/op",10}");
 
@@ -49,6 +52,15 @@ internal static class InterleavedComparison
         var pollyCycle = Pipelines.Polly(new() { FailureRatio = 1.0, MinimumThroughput = 2, BreakDuration = TimeSpan.FromSeconds(1) }, pollyClock);
         var oursCycle = Pipelines.Ours(new() { FailureThreshold = 2, SuccessThreshold = 1, BreakDuration = TimeSpan.FromSeconds(1) }, oursClock);
         Compare("half-open cycle (open, probe, close), generic", rounds, CycleBatch, Cycle(pollyCycle, pollyClock, failure, success), Cycle(oursCycle, oursClock, failure, success));
+        if (write is not null)
+        {
+            ResultsTable.Write(
+                write,
+                $"Interleaved rounds against Polly's breaker ({rounds} rounds; ratio = our time / Polly's, lower is faster; ns and B per call, medians).",
+                "| scenario | ratio | q1 | q3 | ours ns | Polly ns | ours B | Polly B |",
+                s_rows);
+        }
+
         return 0;
     }
 
@@ -154,7 +166,10 @@ internal static class InterleavedComparison
         Array.Sort(ratios);
         Array.Sort(oursTimes);
         Array.Sort(pollyTimes);
-        Console.WriteLine($"{scenario,-62} {Quantile(ratios, 0.5),7:F2} {Quantile(ratios, 0.25),6:F2} {Quantile(ratios, 0.75),6:F2} {Quantile(oursTimes, 0.5),8:F1} {Quantile(pollyTimes, 0.5),8:F1} {Allocated(ours, batch),9:F1} {Allocated(polly, batch),10:F1}");
+        var oursBytes = Allocated(ours, batch);
+        var pollyBytes = Allocated(polly, batch);
+        Console.WriteLine($"{scenario,-62} {Quantile(ratios, 0.5),7:F2} {Quantile(ratios, 0.25),6:F2} {Quantile(ratios, 0.75),6:F2} {Quantile(oursTimes, 0.5),8:F1} {Quantile(pollyTimes, 0.5),8:F1} {oursBytes,9:F1} {pollyBytes,10:F1}");
+        s_rows.Add(FormattableString.Invariant($"| {scenario} | {Quantile(ratios, 0.5):F2} | {Quantile(ratios, 0.25):F2} | {Quantile(ratios, 0.75):F2} | {Quantile(oursTimes, 0.5):N0} | {Quantile(pollyTimes, 0.5):N0} | {oursBytes:F0} | {pollyBytes:F0} |"));
     }
 
     private static double Time(Action<int> run, int batch)

@@ -6,7 +6,7 @@ namespace PollyBreakerExt.Benchmarks;
 /// <summary>
 /// Calls per second on one shared breaker from 1, 2 and all cores' threads at once, ours against Polly's breaker by
 /// interleaved rounds: each round times the same batch of closed-path successes through both, back to back, alternating
-/// which goes first. Run: <c>-- --contention [--rounds N]</c>.
+/// which goes first. Run: <c>-- --contention [--rounds N] [--write FILE]</c>.
 /// </summary>
 internal static class InterleavedContention
 {
@@ -15,6 +15,8 @@ internal static class InterleavedContention
     public static int Run(string[] args)
     {
         var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(41);
+        var write = args.SkipWhile(a => a != "--write").Skip(1).FirstOrDefault();
+        var rows = new List<string>();
         Console.WriteLine($"Contention, {rounds} interleaved rounds of {Batch:N0} closed-path successes on one shared breaker, default options;");
         Console.WriteLine("ratio = our calls per second / Polly's (higher is better).");
         Console.WriteLine($"{"threads",7} {"median",7} {"q1",6} {"q3",6} {"ours calls/s",14} {"Polly calls/s",14}");
@@ -55,7 +57,19 @@ internal static class InterleavedContention
             Array.Sort(ratios);
             Array.Sort(oursRates);
             Array.Sort(pollyRates);
-            Console.WriteLine($"{threads,7} {InterleavedComparison.Quantile(ratios, 0.5),7:F2} {InterleavedComparison.Quantile(ratios, 0.25),6:F2} {InterleavedComparison.Quantile(ratios, 0.75),6:F2} {InterleavedComparison.Quantile(oursRates, 0.5),14:N0} {InterleavedComparison.Quantile(pollyRates, 0.5),14:N0}");
+            var (median, q1, q3) = (InterleavedComparison.Quantile(ratios, 0.5), InterleavedComparison.Quantile(ratios, 0.25), InterleavedComparison.Quantile(ratios, 0.75));
+            var (oursRate, pollyRate) = (InterleavedComparison.Quantile(oursRates, 0.5), InterleavedComparison.Quantile(pollyRates, 0.5));
+            Console.WriteLine($"{threads,7} {median,7:F2} {q1,6:F2} {q3,6:F2} {oursRate,14:N0} {pollyRate,14:N0}");
+            rows.Add(FormattableString.Invariant($"| {threads} | {median:F2} | {q1:F2} | {q3:F2} | {oursRate:N0} | {pollyRate:N0} |"));
+        }
+
+        if (write is not null)
+        {
+            ResultsTable.Write(
+                write,
+                $"Calls per second on one shared breaker, closed-path successes, default options ({rounds} interleaved rounds; ratio = our calls per second / Polly's, higher is better; medians).",
+                "| threads | ratio | q1 | q3 | ours calls/s | Polly calls/s |",
+                rows);
         }
 
         return 0;
