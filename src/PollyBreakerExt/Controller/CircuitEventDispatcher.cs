@@ -80,7 +80,8 @@ internal sealed class CircuitEventDispatcher<T>
             return default;
         }
 
-        if (ReferenceEquals(DrainingDispatcher.Value, this) && _gate.CurrentCount == 0)
+        // The gate first: it is taken only where callbacks run, and an async-local read costs a thread-local lookup.
+        if (_gate.CurrentCount == 0 && ReferenceEquals(DrainingDispatcher.Value, this))
         {
             RaiseTarget(ref _nestedTarget, target);
             return default;
