@@ -30,6 +30,7 @@ internal sealed class CircuitEventDispatcher<T>
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lock _syncGate = new();
     private readonly string _breakerName;
+    private readonly string? _breakerKey;
     private readonly ResilienceStrategyTelemetry _telemetry;
     private readonly Func<OnCircuitOpenedArguments<T>, ValueTask>? _onOpened;
     private readonly Func<OnCircuitClosedArguments<T>, ValueTask>? _onClosed;
@@ -39,9 +40,10 @@ internal sealed class CircuitEventDispatcher<T>
     private ICircuitBreakerFleet? _fleet;
     private CircuitBreakerFleetMember? _fleetMember;
 
-    public CircuitEventDispatcher(string breakerName, ResilienceStrategyTelemetry telemetry, SlowCallCircuitBreakerStrategyOptions<T> options)
+    public CircuitEventDispatcher(string breakerName, ResilienceStrategyTelemetry telemetry, SlowCallCircuitBreakerStrategyOptions<T> options, string? breakerKey = null)
     {
         _breakerName = breakerName;
+        _breakerKey = breakerKey;
         _telemetry = telemetry;
         _onOpened = options.OnOpened;
         _onClosed = options.OnClosed;
@@ -218,7 +220,8 @@ internal sealed class CircuitEventDispatcher<T>
             transition.PreviousState,
             transition.NewState,
             transition.Reason,
-            transition.BreakDuration);
+            transition.BreakDuration,
+            _breakerKey);
 
         if (Volatile.Read(ref _fleet) is { } fleet)
         {

@@ -10,20 +10,25 @@ namespace PollyBreakerExt;
 internal sealed class CircuitRejections
 {
     private readonly string _breakerName;
+    private readonly string? _breakerKey;
     private readonly ResilienceStrategyTelemetry _telemetry;
     private readonly string _openMessage;
     private readonly string _halfOpenMessage;
     private readonly string _isolatedMessage;
     private readonly string _rampMessage;
 
-    public CircuitRejections(string breakerName, int successThreshold, ResilienceStrategyTelemetry telemetry)
+    public CircuitRejections(string breakerName, string? breakerKey, int successThreshold, ResilienceStrategyTelemetry telemetry)
     {
         _breakerName = breakerName;
+        _breakerKey = breakerKey;
         _telemetry = telemetry;
-        _openMessage = $"The circuit breaker '{breakerName}' is open; calls are rejected until the break ends.";
-        _halfOpenMessage = $"The circuit breaker '{breakerName}' is half-open and its {successThreshold} probe(s) are running; other calls are rejected.";
-        _isolatedMessage = $"The circuit breaker '{breakerName}' is isolated; calls are rejected until it is closed by hand.";
-        _rampMessage = $"The circuit breaker '{breakerName}' has just recovered and admits a rising share of calls; this one was rejected.";
+
+        // A keyed breaker names its key, so the caller knows which tenant or host is cut off.
+        var breaker = breakerKey is null ? $"'{breakerName}'" : $"'{breakerName}' (key '{breakerKey}')";
+        _openMessage = $"The circuit breaker {breaker} is open; calls are rejected until the break ends.";
+        _halfOpenMessage = $"The circuit breaker {breaker} is half-open and its {successThreshold} probe(s) are running; other calls are rejected.";
+        _isolatedMessage = $"The circuit breaker {breaker} is isolated; calls are rejected until it is closed by hand.";
+        _rampMessage = $"The circuit breaker {breaker} has just recovered and admits a rising share of calls; this one was rejected.";
     }
 
     /// <summary>Returns the rejection of a call by a breaker in <paramref name="state"/>, after reporting it.</summary>
@@ -48,7 +53,7 @@ internal sealed class CircuitRejections
                 : new BrokenCircuitException(message, retryAfter, breakingException);
         }
 
-        return Reported(exception, new OnCircuitRejectedArguments(_breakerName, state, reportedRetryAfter, isShadow: false), context);
+        return Reported(exception, new OnCircuitRejectedArguments(_breakerName, state, reportedRetryAfter, isShadow: false, breakerKey: _breakerKey), context);
     }
 
     /// <summary>Returns the rejection of a call by a closed breaker ramping up after a recovery, after reporting it.</summary>
@@ -57,7 +62,7 @@ internal sealed class CircuitRejections
     public BrokenCircuitException RejectByRamp(TimeSpan retryAfter, ResilienceContext context)
         => Reported(
             new BrokenCircuitException(_rampMessage, retryAfter),
-            new OnCircuitRejectedArguments(_breakerName, CircuitState.Closed, retryAfter, isShadow: false, isRecoveryRamp: true),
+            new OnCircuitRejectedArguments(_breakerName, CircuitState.Closed, retryAfter, isShadow: false, isRecoveryRamp: true, _breakerKey),
             context);
 
     /// <summary>Reports the rejection a call would have had, in shadow mode, where it runs anyway.</summary>
@@ -65,7 +70,7 @@ internal sealed class CircuitRejections
         => _telemetry.Report(
             new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnCircuitRejected),
             context,
-            new OnCircuitRejectedArguments(_breakerName, state, retryAfter, isShadow: true, isRecoveryRamp));
+            new OnCircuitRejectedArguments(_breakerName, state, retryAfter, isShadow: true, isRecoveryRamp, _breakerKey));
 
     private BrokenCircuitException Reported(BrokenCircuitException exception, OnCircuitRejectedArguments rejected, ResilienceContext context)
     {
