@@ -43,7 +43,7 @@ internal sealed class CircuitBreakerFactory<T>
         ISlidingWindow window = options.SlidingWindowType == SlidingWindowType.CountBased
             ? new CountBasedWindow(options.SlidingWindowSize, options.FailureThreshold)
             : new TimeBasedWindow(_samplingDuration, options.FailureThreshold);
-        var health = new CircuitHealthPolicy(window, options.MinimumThroughput, options.FailureRatio, _slowCallThreshold, options.SlowCallRatio, options.CountInFlightSlowCalls);
+        var health = new CircuitHealthPolicy(window, options.MinimumThroughput, options.FailureRatio, _slowCallThreshold, options.SlowCallRatio, options.CountInFlightSlowCalls, key is null ? InFlightCalls.DefaultCapacity : InFlightCalls.KeyedCapacity);
         var controller = new CircuitStateController<T>(
             Name,
             TimeProvider,

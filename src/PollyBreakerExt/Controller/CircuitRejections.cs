@@ -12,10 +12,15 @@ internal sealed class CircuitRejections
     private readonly string _breakerName;
     private readonly string? _breakerKey;
     private readonly ResilienceStrategyTelemetry _telemetry;
-    private readonly string _openMessage;
-    private readonly string _halfOpenMessage;
-    private readonly string _isolatedMessage;
-    private readonly string _rampMessage;
+    private readonly string _breaker;
+    private readonly int _successThreshold;
+
+    // Built at the first rejection: most of a keyed strategy's thousands of breakers never reject, and four messages are
+    // most of a closed breaker's memory after its ring of running calls.
+    private string? _openMessage;
+    private string? _halfOpenMessage;
+    private string? _isolatedMessage;
+    private string? _rampMessage;
 
     public CircuitRejections(string breakerName, string? breakerKey, int successThreshold, ResilienceStrategyTelemetry telemetry)
     {
@@ -24,12 +29,17 @@ internal sealed class CircuitRejections
         _telemetry = telemetry;
 
         // A keyed breaker names its key, so the caller knows which tenant or host is cut off.
-        var breaker = breakerKey is null ? $"'{breakerName}'" : $"'{breakerName}' (key '{breakerKey}')";
-        _openMessage = $"The circuit breaker {breaker} is open; calls are rejected until the break ends.";
-        _halfOpenMessage = $"The circuit breaker {breaker} is half-open and its {successThreshold} probe(s) are running; other calls are rejected.";
-        _isolatedMessage = $"The circuit breaker {breaker} is isolated; calls are rejected until it is closed by hand.";
-        _rampMessage = $"The circuit breaker {breaker} has just recovered and admits a rising share of calls; this one was rejected.";
+        _breaker = breakerKey is null ? $"'{breakerName}'" : $"'{breakerName}' (key '{breakerKey}')";
+        _successThreshold = successThreshold;
     }
+
+    private string OpenMessage => _openMessage ??= $"The circuit breaker {_breaker} is open; calls are rejected until the break ends.";
+
+    private string HalfOpenMessage => _halfOpenMessage ??= $"The circuit breaker {_breaker} is half-open and its {_successThreshold} probe(s) are running; other calls are rejected.";
+
+    private string IsolatedMessage => _isolatedMessage ??= $"The circuit breaker {_breaker} is isolated; calls are rejected until it is closed by hand.";
+
+    private string RampMessage => _rampMessage ??= $"The circuit breaker {_breaker} has just recovered and admits a rising share of calls; this one was rejected.";
 
     /// <summary>Returns the rejection of a call by a breaker in <paramref name="state"/>, after reporting it.</summary>
     /// <param name="state">Open, half-open or isolated.</param>
@@ -42,12 +52,12 @@ internal sealed class CircuitRejections
         TimeSpan? reportedRetryAfter = null;
         if (state == CircuitState.Isolated)
         {
-            exception = new IsolatedCircuitException(_isolatedMessage);
+            exception = new IsolatedCircuitException(IsolatedMessage);
         }
         else
         {
             reportedRetryAfter = retryAfter;
-            var message = state == CircuitState.Open ? _openMessage : _halfOpenMessage;
+            var message = state == CircuitState.Open ? OpenMessage : HalfOpenMessage;
             exception = breakingException is null
                 ? new BrokenCircuitException(message, retryAfter)
                 : new BrokenCircuitException(message, retryAfter, breakingException);
@@ -61,7 +71,7 @@ internal sealed class CircuitRejections
     /// <param name="context">The rejected call's context.</param>
     public BrokenCircuitException RejectByRamp(TimeSpan retryAfter, ResilienceContext context)
         => Reported(
-            new BrokenCircuitException(_rampMessage, retryAfter),
+            new BrokenCircuitException(RampMessage, retryAfter),
             new OnCircuitRejectedArguments(_breakerName, CircuitState.Closed, retryAfter, isShadow: false, isRecoveryRamp: true, _breakerKey),
             context);
 

@@ -35,6 +35,7 @@ internal sealed class KeyedCircuitBreakers<T> : IKeyedCircuitBreakers, IManualCo
     private readonly ITimer? _idleTimer;
     private int _count; // ConcurrentDictionary.Count takes every lock of the dictionary: counted here instead
     private int _sweepAt;
+    private long _created;
     private volatile bool _disposed;
 
     public KeyedCircuitBreakers(CircuitBreakerFactory<T> factory)
@@ -75,6 +76,8 @@ internal sealed class KeyedCircuitBreakers<T> : IKeyedCircuitBreakers, IManualCo
     public CircuitCallExecutor<T> Default { get; }
 
     public int Count => Volatile.Read(ref _count);
+
+    public long Created => Volatile.Read(ref _created);
 
     /// <summary>Returns the breaker of the call's key, building it when the key has none.</summary>
     public CircuitCallExecutor<T> Select(ResilienceContext context)
@@ -171,6 +174,7 @@ internal sealed class KeyedCircuitBreakers<T> : IKeyedCircuitBreakers, IManualCo
         }
 
         var count = Interlocked.Increment(ref _count);
+        Interlocked.Increment(ref _created);
 
         // The control moved while this breaker was being built, after it had gone through the live keys: catch up.
         if (_manualControl is { } control && control.IsIsolated != startedIsolated)
