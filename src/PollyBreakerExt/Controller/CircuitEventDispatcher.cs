@@ -23,7 +23,9 @@ internal sealed class CircuitEventDispatcher<T>
 {
     private static readonly AsyncLocal<object?> DrainingDispatcher = new();
 
-    private readonly ConcurrentQueue<CircuitTransition<T>> _pending = new();
+    // Made at the first transition (its first segment is 2 KB, a third of a keyed strategy's closed breaker); written
+    // under the breaker's lock before _enqueued, so a drainer that sees a transition counted sees the queue too.
+    private ConcurrentQueue<CircuitTransition<T>>? _pending;
     private long _enqueued; // written under the breaker's lock
     private long _raised; // written under the gate
     private long _nestedTarget; // raised by callbacks that cause transitions on the draining flow
@@ -65,7 +67,14 @@ internal sealed class CircuitEventDispatcher<T>
     /// <summary>Queues a transition. Called under the breaker's lock.</summary>
     public void Enqueue(CircuitTransition<T> transition)
     {
-        _pending.Enqueue(transition);
+        var pending = _pending;
+        if (pending is null)
+        {
+            pending = new();
+            Volatile.Write(ref _pending, pending);
+        }
+
+        pending.Enqueue(transition);
         Volatile.Write(ref _enqueued, _enqueued + 1);
     }
 
@@ -138,7 +147,7 @@ internal sealed class CircuitEventDispatcher<T>
 
             try
             {
-                while (_pending.TryDequeue(out var transition))
+                while (Volatile.Read(ref _pending) is { } pending && pending.TryDequeue(out var transition))
                 {
                     try
                     {
@@ -163,7 +172,7 @@ internal sealed class CircuitEventDispatcher<T>
             // Re-checked after release: a transition queued while this drainer was leaving is not left behind.
             waitForOtherFlows = false;
         }
-        while (!_pending.IsEmpty);
+        while (Volatile.Read(ref _pending) is { IsEmpty: false });
     }
 
     private async ValueTask DrainUnderGateAsync(ResilienceContext context, long target, bool holdsGate)
@@ -198,7 +207,7 @@ internal sealed class CircuitEventDispatcher<T>
             DrainingDispatcher.Value = this;
         }
 
-        while (Volatile.Read(ref _raised) < Math.Max(target, Volatile.Read(ref _nestedTarget)) && _pending.TryDequeue(out var transition))
+        while (Volatile.Read(ref _raised) < Math.Max(target, Volatile.Read(ref _nestedTarget)) && Volatile.Read(ref _pending) is { } pending && pending.TryDequeue(out var transition))
         {
             try
             {

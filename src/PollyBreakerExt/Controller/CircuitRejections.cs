@@ -12,7 +12,6 @@ internal sealed class CircuitRejections
     private readonly string _breakerName;
     private readonly string? _breakerKey;
     private readonly ResilienceStrategyTelemetry _telemetry;
-    private readonly string _breaker;
     private readonly int _successThreshold;
 
     // Built at the first rejection: most of a keyed strategy's thousands of breakers never reject, and four messages are
@@ -27,19 +26,19 @@ internal sealed class CircuitRejections
         _breakerName = breakerName;
         _breakerKey = breakerKey;
         _telemetry = telemetry;
-
-        // A keyed breaker names its key, so the caller knows which tenant or host is cut off.
-        _breaker = breakerKey is null ? $"'{breakerName}'" : $"'{breakerName}' (key '{breakerKey}')";
         _successThreshold = successThreshold;
     }
 
-    private string OpenMessage => _openMessage ??= $"The circuit breaker {_breaker} is open; calls are rejected until the break ends.";
+    // A keyed breaker names its key, so the caller knows which tenant or host is cut off.
+    private string Breaker => _breakerKey is null ? $"'{_breakerName}'" : $"'{_breakerName}' (key '{_breakerKey}')";
 
-    private string HalfOpenMessage => _halfOpenMessage ??= $"The circuit breaker {_breaker} is half-open and its {_successThreshold} probe(s) are running; other calls are rejected.";
+    private string OpenMessage => _openMessage ??= $"The circuit breaker {Breaker} is open; calls are rejected until the break ends.";
 
-    private string IsolatedMessage => _isolatedMessage ??= $"The circuit breaker {_breaker} is isolated; calls are rejected until it is closed by hand.";
+    private string HalfOpenMessage => _halfOpenMessage ??= $"The circuit breaker {Breaker} is half-open and its {_successThreshold} probe(s) are running; other calls are rejected.";
 
-    private string RampMessage => _rampMessage ??= $"The circuit breaker {_breaker} has just recovered and admits a rising share of calls; this one was rejected.";
+    private string IsolatedMessage => _isolatedMessage ??= $"The circuit breaker {Breaker} is isolated; calls are rejected until it is closed by hand.";
+
+    private string RampMessage => _rampMessage ??= $"The circuit breaker {Breaker} has just recovered and admits a rising share of calls; this one was rejected.";
 
     /// <summary>Returns the rejection of a call by a breaker in <paramref name="state"/>, after reporting it.</summary>
     /// <param name="state">Open, half-open or isolated.</param>
