@@ -18,7 +18,12 @@ internal static class InterleavedComparison
     private const int ClosedBatch = 20_000;
     private const int CycleBatch = 2_000;
 
+<<<<<<< HEAD
     private static readonly List<string> s_rows = [];
+=======
+    private static readonly ResiliencePropertyKey<string> TenantKey = new("tenant");
+
+>>>>>>> keyed
     private static string? s_only;
 
     public static int Run(string[] args)
@@ -40,6 +45,16 @@ internal static class InterleavedComparison
         Compare("closed, generic, slow-call detection off", rounds, ClosedBatch, Closed(polly), Closed(Pipelines.Ours(new() { SlowCallDurationThreshold = null })));
         Compare("closed, generic, count-based, slow-call detection off", rounds, ClosedBatch, Closed(polly), Closed(Pipelines.Ours(new() { SlidingWindowType = SlidingWindowType.CountBased, SlowCallDurationThreshold = null })));
         Compare("closed, generic, empty pipeline (the floor)", rounds, ClosedBatch, Closed(polly), Closed(ResiliencePipeline<int>.Empty));
+
+        // Keyed: the selector reads the key from the context, as the docs show; each context carries its key once.
+        // "ours unkeyed" is the baseline of the first two rows (ratio = keyed / unkeyed), Polly's of the last.
+        var unkeyed = Pipelines.Ours(new());
+        var keyed = Pipelines.Ours(new() { KeySelector = static context => context.Properties.GetValue(TenantKey, "default") });
+        Compare("keyed, 1 known key / ours unkeyed (keyed)", rounds, ClosedBatch, Closed(unkeyed), ClosedKeyed(keyed, 1));
+        var constant = Pipelines.Ours(new() { KeySelector = static _ => "tenant-0" });
+        Compare("keyed, constant selector / ours unkeyed (keyed)", rounds, ClosedBatch, Closed(unkeyed), Closed(constant));
+        Compare("keyed, 1,000 known keys in turn / ours unkeyed (keyed)", rounds, ClosedBatch, Closed(unkeyed), ClosedKeyed(keyed, 1_000));
+        Compare("keyed, 1 known key / Polly, generic (keyed)", rounds, ClosedBatch, Closed(polly), ClosedKeyed(keyed, 1));
 
         var pollyOpen = Pipelines.Polly(new() { BreakDuration = TimeSpan.FromDays(1), MinimumThroughput = 2, FailureRatio = 0.1 });
         var oursOpen = Pipelines.Ours(new() { BreakDuration = TimeSpan.FromDays(1), FailureThreshold = 1 });
@@ -78,6 +93,27 @@ internal static class InterleavedComparison
 
         ResilienceContextPool.Shared.Return(context);
     };
+
+    private static Action<int> ClosedKeyed(ResiliencePipeline<int> pipeline, int keys)
+    {
+        var contexts = Enumerable.Range(0, keys).Select(i =>
+        {
+            var context = ResilienceContextPool.Shared.Get();
+            context.Properties.Set(TenantKey, $"tenant-{i}");
+            return context;
+        }).ToArray();
+        return n =>
+        {
+            for (var i = 0; i < n; i++)
+            {
+                var pending = pipeline.ExecuteOutcomeAsync(static (_, s) => Outcome.FromResultAsValueTask(s), contexts[i % contexts.Length], i);
+                if (!pending.IsCompletedSuccessfully)
+                {
+                    throw new InvalidOperationException("A closed-path call went asynchronous.");
+                }
+            }
+        };
+    }
 
     private static Action<int> ClosedNonGeneric(ResiliencePipeline pipeline) => n =>
     {

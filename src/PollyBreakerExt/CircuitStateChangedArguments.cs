@@ -17,14 +17,17 @@ public readonly struct CircuitStateChangedArguments
     /// <param name="newState">The state after the transition.</param>
     /// <param name="reason">Why the transition happened.</param>
     /// <param name="breakDuration">How long the circuit stays open; set only when <paramref name="newState"/> is <see cref="CircuitState.Open"/>.</param>
+    /// <param name="breakerKey">The key of the breaker that moved, in a keyed strategy; <see langword="null"/> otherwise.</param>
     public CircuitStateChangedArguments(
         ResilienceContext context,
         string breakerName,
         CircuitState previousState,
         CircuitState newState,
         CircuitTransitionReason reason,
-        TimeSpan? breakDuration)
+        TimeSpan? breakDuration,
+        string? breakerKey = null)
     {
+        BreakerKey = breakerKey;
         Context = context;
         BreakerName = breakerName;
         PreviousState = previousState;
@@ -38,6 +41,12 @@ public readonly struct CircuitStateChangedArguments
 
     /// <summary>Gets the breaker's name: the options' <see cref="ResilienceStrategyOptions.Name"/>.</summary>
     public string BreakerName { get; }
+
+    /// <summary>
+    /// Gets the key of the breaker that moved, when the options have a <c>KeySelector</c>: what it returned for the calls
+    /// this breaker serves. <see langword="null"/> for an unkeyed breaker and for a keyed strategy's shared default breaker.
+    /// </summary>
+    public string? BreakerKey { get; }
 
     /// <summary>Gets the state before the transition.</summary>
     public CircuitState PreviousState { get; }

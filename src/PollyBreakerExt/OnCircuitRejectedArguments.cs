@@ -15,8 +15,10 @@ public readonly struct OnCircuitRejectedArguments
     /// <param name="retryAfter">The time left until a probe may pass; <see langword="null"/> when isolated.</param>
     /// <param name="isShadow">Whether the call ran anyway because the breaker is in shadow mode.</param>
     /// <param name="isRecoveryRamp">Whether a closed breaker rejected the call because it is ramping up after a recovery.</param>
-    public OnCircuitRejectedArguments(string breakerName, CircuitState state, TimeSpan? retryAfter, bool isShadow, bool isRecoveryRamp = false)
+    /// <param name="breakerKey">The key of the breaker that rejected the call, in a keyed strategy; <see langword="null"/> otherwise.</param>
+    public OnCircuitRejectedArguments(string breakerName, CircuitState state, TimeSpan? retryAfter, bool isShadow, bool isRecoveryRamp = false, string? breakerKey = null)
     {
+        BreakerKey = breakerKey;
         BreakerName = breakerName;
         State = state;
         RetryAfter = retryAfter;
@@ -26,6 +28,9 @@ public readonly struct OnCircuitRejectedArguments
 
     /// <summary>Gets the breaker's name.</summary>
     public string BreakerName { get; }
+
+    /// <summary>Gets the key of the breaker that rejected the call, in a keyed strategy; <see langword="null"/> for an unkeyed breaker and for the shared default one.</summary>
+    public string? BreakerKey { get; }
 
     /// <summary>Gets the state that rejected the call: open, half-open with every probe running, isolated, or closed while ramping up after a recovery.</summary>
     public CircuitState State { get; }
@@ -44,5 +49,5 @@ public readonly struct OnCircuitRejectedArguments
 
     /// <summary>Returns the arguments as text, for logs.</summary>
     /// <returns>The breaker name and every value.</returns>
-    public override string ToString() => $"{nameof(OnCircuitRejectedArguments)} {{ BreakerName = {BreakerName}, State = {State}, RetryAfter = {RetryAfter}, IsShadow = {IsShadow}, IsRecoveryRamp = {IsRecoveryRamp} }}";
+    public override string ToString() => $"{nameof(OnCircuitRejectedArguments)} {{ BreakerName = {BreakerName}, State = {State}, RetryAfter = {RetryAfter}, IsShadow = {IsShadow}, IsRecoveryRamp = {IsRecoveryRamp}, BreakerKey = {BreakerKey} }}";
 }

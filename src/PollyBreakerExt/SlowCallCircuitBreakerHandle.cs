@@ -11,7 +11,7 @@ namespace PollyBreakerExt;
 /// (<see cref="OnSlowCallCircuitBreakerCreatedArguments"/>); that is how a registry, health checks, metrics and a fleet
 /// find every breaker of a container. Only this library derives from it.
 /// </remarks>
-public abstract class SlowCallCircuitBreakerHandle
+public abstract class SlowCallCircuitBreakerHandle : IManualControlTarget
 {
     private protected SlowCallCircuitBreakerHandle()
     {

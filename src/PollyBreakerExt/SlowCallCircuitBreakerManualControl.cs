@@ -4,13 +4,17 @@ namespace PollyBreakerExt;
 /// Isolates and closes slow-call circuit breakers by hand. One control may drive several breakers.
 /// </summary>
 /// <remarks>
+/// With a <c>KeySelector</c>, the control drives every key of the strategy: <see cref="IsolateAsync"/> isolates the
+/// breakers of every live key and the shared default one, and breakers built for new keys while it is isolated start
+/// isolated; <see cref="CloseAsync"/> closes them all.
+/// 
 /// An isolated circuit rejects every call with <see cref="Polly.CircuitBreaker.IsolatedCircuitException"/> until
 /// <see cref="CloseAsync"/> closes it, which also clears its window.
 /// </remarks>
 public sealed class SlowCallCircuitBreakerManualControl
 {
     private readonly Lock _lock = new();
-    private readonly List<SlowCallCircuitBreakerHandle> _controllers = [];
+    private readonly List<IManualControlTarget> _controllers = [];
     private bool _isolated;
 
     /// <summary>
@@ -38,7 +42,7 @@ public sealed class SlowCallCircuitBreakerManualControl
             return Task.FromCanceled(cancellationToken);
         }
 
-        SlowCallCircuitBreakerHandle[] controllers;
+        IManualControlTarget[] controllers;
         lock (_lock)
         {
             _isolated = true;
@@ -60,7 +64,7 @@ public sealed class SlowCallCircuitBreakerManualControl
             return Task.FromCanceled(cancellationToken);
         }
 
-        SlowCallCircuitBreakerHandle[] controllers;
+        IManualControlTarget[] controllers;
         lock (_lock)
         {
             _isolated = false;
@@ -70,8 +74,20 @@ public sealed class SlowCallCircuitBreakerManualControl
         return Task.WhenAll(controllers.Select(controller => controller.CloseAsync(cancellationToken)));
     }
 
-    /// <summary>Adds a breaker; returns whether it must start isolated.</summary>
-    internal bool Attach(SlowCallCircuitBreakerHandle controller)
+    /// <summary>Gets whether the control is isolated now: breakers built from now on start isolated.</summary>
+    internal bool IsIsolated
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _isolated;
+            }
+        }
+    }
+
+    /// <summary>Adds a breaker, or a keyed strategy's set of breakers; returns whether it must start isolated.</summary>
+    internal bool Attach(IManualControlTarget controller)
     {
         lock (_lock)
         {
@@ -80,7 +96,7 @@ public sealed class SlowCallCircuitBreakerManualControl
         }
     }
 
-    internal void Detach(SlowCallCircuitBreakerHandle controller)
+    internal void Detach(IManualControlTarget controller)
     {
         lock (_lock)
         {

@@ -2,7 +2,6 @@ using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Polly;
-using Polly.Telemetry;
 
 namespace PollyBreakerExt;
 
@@ -36,7 +35,9 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
 
         var names = ClaimName(builder, options);
         builder.AddStrategy(
-            context => new SlowCallCircuitBreakerResilienceStrategy(CreateExecutor(options, context)),
+            context => options.KeySelector is null
+                ? new SlowCallCircuitBreakerResilienceStrategy(CreateExecutor(options, context))
+                : new KeyedSlowCallCircuitBreakerResilienceStrategy(new KeyedCircuitBreakers<object>(new CircuitBreakerFactory<object>(options, context))),
             options);
         names.Add(NameOf(options));
         return builder;
@@ -62,7 +63,9 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
 
         var names = ClaimName(builder, options);
         builder.AddStrategy(
-            context => new SlowCallCircuitBreakerResilienceStrategy<TResult>(CreateExecutor(options, context)),
+            context => options.KeySelector is null
+                ? new SlowCallCircuitBreakerResilienceStrategy<TResult>(CreateExecutor(options, context))
+                : new KeyedSlowCallCircuitBreakerResilienceStrategy<TResult>(new KeyedCircuitBreakers<TResult>(new CircuitBreakerFactory<TResult>(options, context))),
             options);
         names.Add(NameOf(options));
         return builder;
@@ -86,45 +89,5 @@ public static class SlowCallCircuitBreakerResiliencePipelineBuilderExtensions
 
     /// <summary>Reads the options and builds the breaker's parts, as Polly's <c>CreateStrategy</c> does.</summary>
     private static CircuitCallExecutor<TResult> CreateExecutor<TResult>(SlowCallCircuitBreakerStrategyOptions<TResult> options, StrategyBuilderContext context)
-    {
-        var timeProvider = CoarseSystemTimeProvider.For(context.TimeProvider, options.SlowCallDurationThreshold);
-        var name = NameOf(options);
-        ISlidingWindow window = options.SlidingWindowType == SlidingWindowType.CountBased
-            ? new CountBasedWindow(options.SlidingWindowSize, options.FailureThreshold)
-            : new TimeBasedWindow(Timestamps.FromDuration(options.SamplingDuration, timeProvider), options.FailureThreshold);
-        var slowCallThreshold = options.SlowCallDurationThreshold is { } slow ? Math.Max(1, Timestamps.FromDuration(slow, timeProvider)) : 0;
-        var health = new CircuitHealthPolicy(window, options.MinimumThroughput, options.FailureRatio, slowCallThreshold, options.SlowCallRatio, options.CountInFlightSlowCalls);
-        var controller = new CircuitStateController<TResult>(
-            name,
-            timeProvider,
-            context.Telemetry,
-            health,
-            new CircuitEventDispatcher<TResult>(name, context.Telemetry, options),
-            new BreakDurationSource<TResult>(options.BreakDuration, options.BreakDurationGenerator, context.Telemetry),
-            options.SlowCallDurationThreshold,
-            options.SuccessThreshold,
-            options.ManualControl,
-            options.ShadowMode,
-            options.RecoveryRampUp);
-
-        options.StateProvider?.Attach(controller);
-        if (options.ManualControl?.Attach(controller) == true)
-        {
-            controller.StartIsolated();
-        }
-
-        if (options.Fleet is { } fleet)
-        {
-            controller.JoinFleet(fleet, name);
-        }
-
-        var resilienceContext = ResilienceContextPool.Shared.Get();
-        context.Telemetry.Report(
-            new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnSlowCallCircuitBreakerCreated),
-            resilienceContext,
-            new OnSlowCallCircuitBreakerCreatedArguments(controller));
-        ResilienceContextPool.Shared.Return(resilienceContext);
-
-        return new CircuitCallExecutor<TResult>(controller, options.ShouldHandle);
-    }
+        => new CircuitBreakerFactory<TResult>(options, context).Create(key: null, isStrategysOwn: true);
 }

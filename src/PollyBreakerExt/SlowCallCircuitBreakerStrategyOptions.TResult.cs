@@ -108,6 +108,42 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
     public TimeSpan? RecoveryRampUp { get; set; }
 
     /// <summary>
+    /// Gets or sets the function that picks, for each call, the key of the breaker it goes through: each key gets a breaker
+    /// of its own, built on demand with these options (its own window, state, half-open probes and ramp).
+    /// <see langword="null"/> (the default) keeps one breaker for every call. A selector that returns <see langword="null"/>
+    /// sends the call through one shared default breaker. It cannot be bound from configuration.
+    /// </summary>
+    /// <remarks>
+    /// Keep the number of keys bounded by what they name (tenants, hosts, regions): closed breakers are forgotten beyond
+    /// <see cref="MaxKeys"/> and after <see cref="KeyIdleTimeout"/>, but open, half-open and isolated ones are kept, so
+    /// <see cref="MaxKeys"/> is a soft cap. The selector runs on every call, before admission: it must be quick and must not
+    /// throw (an exception is the call's outcome, and the call is not recorded). See docs/design.md, "Keyed breakers".
+    /// </remarks>
+    public Func<ResilienceContext, string?>? KeySelector { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many keyed breakers are kept: beyond it, the least recently used closed breakers are forgotten. A
+    /// forgotten key comes back as a fresh, closed breaker. Defaults to 10,000. Allowed: at least 1.
+    /// </summary>
+    /// <remarks>
+    /// A soft cap: open, half-open and isolated breakers are never forgotten, so more may be kept while that many keys are
+    /// not closed. The shared default breaker (a <see langword="null"/> key) is not counted and never forgotten. Unused
+    /// without <see cref="KeySelector"/>.
+    /// </remarks>
+    public int MaxKeys { get; set; } = 10_000;
+
+    /// <summary>
+    /// Gets or sets how long a closed keyed breaker may go unused before it is forgotten. Defaults to 10 minutes.
+    /// Allowed: more than zero, or <see langword="null"/> or <see cref="Timeout.InfiniteTimeSpan"/> for never.
+    /// </summary>
+    /// <remarks>
+    /// Measured with the pipeline's <see cref="TimeProvider"/> and checked lazily, when a call creates a breaker for a new
+    /// key and at most once per tenth of this timeout on a call through a known key; no timer runs. Open, half-open and
+    /// isolated breakers are never forgotten. Unused without <see cref="KeySelector"/>.
+    /// </remarks>
+    public TimeSpan? KeyIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// Gets or sets a function that chooses each break's duration, overriding <see cref="BreakDuration"/>.
     /// </summary>
     /// <remarks>
@@ -241,6 +277,16 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
         if (RecoveryRampUp is { } ramp && (ramp <= TimeSpan.Zero || ramp > MaxDuration))
         {
             Error($"RecoveryRampUp must be null or more than zero and at most one day (was {ramp}).", nameof(RecoveryRampUp));
+        }
+
+        if (MaxKeys < 1)
+        {
+            Error($"MaxKeys must be at least 1 (was {MaxKeys}).", nameof(MaxKeys));
+        }
+
+        if (KeyIdleTimeout is { } idle && idle <= TimeSpan.Zero && idle != Timeout.InfiniteTimeSpan)
+        {
+            Error($"KeyIdleTimeout must be null, infinite or more than zero (was {idle}).", nameof(KeyIdleTimeout));
         }
 
         if (SuccessThreshold is < 1 or > 1000)

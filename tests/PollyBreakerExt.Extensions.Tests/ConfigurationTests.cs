@@ -37,7 +37,9 @@ public sealed class ConfigurationTests : IAsyncLifetime
                   "SlowCallRatio": 0.75,
                   "BreakDuration": "00:01:00",
                   "SuccessThreshold": 3,
-                  "RecoveryRampUp": "00:02:00"
+                  "RecoveryRampUp": "00:02:00",
+                  "MaxKeys": 500,
+                  "KeyIdleTimeout": "00:05:00"
                 }
               }
             }
@@ -60,6 +62,9 @@ public sealed class ConfigurationTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromMinutes(1), options.BreakDuration);
         Assert.Equal(3, options.SuccessThreshold);
         Assert.Equal(TimeSpan.FromMinutes(2), options.RecoveryRampUp);
+        Assert.Equal(500, options.MaxKeys);
+        Assert.Equal(TimeSpan.FromMinutes(5), options.KeyIdleTimeout);
+        Assert.Null(options.KeySelector); // code only: a function does not bind
     }
 
     [Fact]

@@ -37,6 +37,19 @@ public class AllocationTests
         Assert.Equal(0, MeasureAllocations(pipeline.ExecuteAsync));
     }
 
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void A_keyed_breaker_allocates_nothing_on_a_known_keys_closed_success(SlidingWindowType windowType, bool slowCallDetection)
+    {
+        var options = new SlowCallCircuitBreakerStrategyOptions<int> { KeySelector = static _ => "tenant-1" };
+        Configure(options, windowType, slowCallDetection);
+        var generic = new ResiliencePipelineBuilder<int>().AddSlowCallCircuitBreaker(options).Build();
+        var nonGeneric = new ResiliencePipelineBuilder().AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions { KeySelector = static _ => "tenant-1" }).Build();
+
+        Assert.Equal(0, MeasureAllocations(generic.ExecuteAsync));
+        Assert.Equal(0, MeasureAllocations(nonGeneric.ExecuteAsync));
+    }
+
     [Fact]
     public void Generic_pipeline_with_a_custom_synchronous_predicate_allocates_nothing()
     {

@@ -29,6 +29,24 @@ public class SlowCallCircuitBreakerStrategyOptionsTests
         Assert.Null(options.OnStateChanged);
         Assert.Null(options.ManualControl);
         Assert.Null(options.StateProvider);
+        Assert.Null(options.KeySelector);
+        Assert.Equal(10_000, options.MaxKeys);
+        Assert.Equal(TimeSpan.FromMinutes(10), options.KeyIdleTimeout);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(-1.0)] // Timeout.InfiniteTimeSpan, in milliseconds
+    [InlineData(0.001)]
+    public void KeyIdleTimeout_may_be_null_infinite_or_positive(double? milliseconds)
+    {
+        var options = new SlowCallCircuitBreakerStrategyOptions<int>
+        {
+            KeyIdleTimeout = milliseconds is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+            KeySelector = _ => "k",
+        };
+
+        new ResiliencePipelineBuilder<int>().AddSlowCallCircuitBreaker(options).Build();
     }
 
     [Fact]
@@ -86,6 +104,10 @@ public class SlowCallCircuitBreakerStrategyOptionsTests
         { "SuccessThreshold", o => o.SuccessThreshold = 0 },
         { "SuccessThreshold", o => o.SuccessThreshold = 1001 },
         { "ShouldHandle", o => o.ShouldHandle = null! },
+        { "MaxKeys", o => o.MaxKeys = 0 },
+        { "MaxKeys", o => o.MaxKeys = -5 },
+        { "KeyIdleTimeout", o => o.KeyIdleTimeout = TimeSpan.Zero },
+        { "KeyIdleTimeout", o => o.KeyIdleTimeout = TimeSpan.FromSeconds(-3) },
     };
 
     [Theory]

@@ -14,7 +14,8 @@ namespace PollyBreakerExt;
 /// <remarks>
 /// Created with the registry, so it hears every breaker from the first; the gauges read the registry when a listener
 /// collects, and cost nothing otherwise. Every instrument carries Polly's <c>pipeline.name</c>,
-/// <c>pipeline.instance</c> (when there is one) and <c>strategy.name</c>.
+/// <c>pipeline.instance</c> (when there is one) and <c>strategy.name</c>; a keyed breaker's rejections also carry
+/// <c>breaker_key</c>, capped at 100 values per breaker.
 /// </remarks>
 internal sealed class SlowCallCircuitBreakerMetrics
 {
@@ -27,6 +28,7 @@ internal sealed class SlowCallCircuitBreakerMetrics
     private readonly Counter<long> _rejectedCalls;
     private readonly Histogram<double> _openDuration;
     private readonly ConditionalWeakTable<RegisteredCircuitBreaker, OpenEpisode> _episodes = [];
+    private readonly BreakerKeyTagValues _breakerKeys = new();
 
     public SlowCallCircuitBreakerMetrics(SlowCallCircuitBreakerRegistry registry, IMeterFactory meterFactory, TimeProvider timeProvider)
     {
@@ -146,6 +148,11 @@ internal sealed class SlowCallCircuitBreakerMetrics
     {
         var tags = Tags(source.PipelineName, source.PipelineInstanceName, source.StrategyName ?? rejected.BreakerName);
         tags.Add(StateTag, TagValue(rejected.State));
+        if (rejected.BreakerKey is { } key)
+        {
+            tags.Add(BreakerKeyTag, _breakerKeys.Of(CircuitBreakerKey.Of(source.PipelineName, source.PipelineInstanceName, source.StrategyName ?? rejected.BreakerName), key));
+        }
+
         _rejectedCalls.Add(1, tags);
     }
 }

@@ -58,6 +58,14 @@ internal static class SlowCallCircuitBreakerTelemetryNames
 
     public const string ReasonTag = "circuit_breaker.reason";
 
+    /// <summary>The key of a keyed breaker (DESIGN W10), its cardinality capped by <see cref="MaxBreakerKeyTagValues"/>.</summary>
+    public const string BreakerKeyTag = "breaker_key";
+
+    /// <summary>How many distinct keys of one breaker are tagged as themselves; later ones are tagged <see cref="OtherBreakerKey"/>.</summary>
+    public const int MaxBreakerKeyTagValues = 100;
+
+    public const string OtherBreakerKey = "other";
+
     /// <summary>The state gauge's value: closed 0, half-open 0.5, open and isolated 1, as the reference breaker's dashboard has it (docs/design.md).</summary>
     public static double GaugeValue(CircuitState state) => state switch
     {

@@ -23,13 +23,16 @@ internal sealed class CircuitEventDispatcher<T>
 {
     private static readonly AsyncLocal<object?> DrainingDispatcher = new();
 
-    private readonly ConcurrentQueue<CircuitTransition<T>> _pending = new();
+    // Made at the first transition (its first segment is 2 KB, a third of a keyed strategy's closed breaker); written
+    // under the breaker's lock before _enqueued, so a drainer that sees a transition counted sees the queue too.
+    private ConcurrentQueue<CircuitTransition<T>>? _pending;
     private long _enqueued; // written under the breaker's lock
     private long _raised; // written under the gate
     private long _nestedTarget; // raised by callbacks that cause transitions on the draining flow
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lock _syncGate = new();
     private readonly string _breakerName;
+    private readonly string? _breakerKey;
     private readonly ResilienceStrategyTelemetry _telemetry;
     private readonly Func<OnCircuitOpenedArguments<T>, ValueTask>? _onOpened;
     private readonly Func<OnCircuitClosedArguments<T>, ValueTask>? _onClosed;
@@ -39,9 +42,10 @@ internal sealed class CircuitEventDispatcher<T>
     private ICircuitBreakerFleet? _fleet;
     private CircuitBreakerFleetMember? _fleetMember;
 
-    public CircuitEventDispatcher(string breakerName, ResilienceStrategyTelemetry telemetry, SlowCallCircuitBreakerStrategyOptions<T> options)
+    public CircuitEventDispatcher(string breakerName, ResilienceStrategyTelemetry telemetry, SlowCallCircuitBreakerStrategyOptions<T> options, string? breakerKey = null)
     {
         _breakerName = breakerName;
+        _breakerKey = breakerKey;
         _telemetry = telemetry;
         _onOpened = options.OnOpened;
         _onClosed = options.OnClosed;
@@ -63,7 +67,14 @@ internal sealed class CircuitEventDispatcher<T>
     /// <summary>Queues a transition. Called under the breaker's lock.</summary>
     public void Enqueue(CircuitTransition<T> transition)
     {
-        _pending.Enqueue(transition);
+        var pending = _pending;
+        if (pending is null)
+        {
+            pending = new();
+            Volatile.Write(ref _pending, pending);
+        }
+
+        pending.Enqueue(transition);
         Volatile.Write(ref _enqueued, _enqueued + 1);
     }
 
@@ -137,7 +148,7 @@ internal sealed class CircuitEventDispatcher<T>
 
             try
             {
-                while (_pending.TryDequeue(out var transition))
+                while (Volatile.Read(ref _pending) is { } pending && pending.TryDequeue(out var transition))
                 {
                     try
                     {
@@ -162,7 +173,7 @@ internal sealed class CircuitEventDispatcher<T>
             // Re-checked after release: a transition queued while this drainer was leaving is not left behind.
             waitForOtherFlows = false;
         }
-        while (!_pending.IsEmpty);
+        while (Volatile.Read(ref _pending) is { IsEmpty: false });
     }
 
     private async ValueTask DrainUnderGateAsync(ResilienceContext context, long target, bool holdsGate)
@@ -197,7 +208,7 @@ internal sealed class CircuitEventDispatcher<T>
             DrainingDispatcher.Value = this;
         }
 
-        while (Volatile.Read(ref _raised) < Math.Max(target, Volatile.Read(ref _nestedTarget)) && _pending.TryDequeue(out var transition))
+        while (Volatile.Read(ref _raised) < Math.Max(target, Volatile.Read(ref _nestedTarget)) && Volatile.Read(ref _pending) is { } pending && pending.TryDequeue(out var transition))
         {
             try
             {
@@ -219,7 +230,8 @@ internal sealed class CircuitEventDispatcher<T>
             transition.PreviousState,
             transition.NewState,
             transition.Reason,
-            transition.BreakDuration);
+            transition.BreakDuration,
+            _breakerKey);
 
         if (Volatile.Read(ref _fleet) is { } fleet)
         {

@@ -88,7 +88,7 @@ internal sealed partial class CircuitStateController<T>
                 new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnSlowCall),
                 context,
                 outcome,
-                new OnSlowCallArguments(BreakerName, _timeProvider.GetElapsedTime(permit.StartTimestamp, now), _slowCallThreshold!.Value));
+                new OnSlowCallArguments(BreakerName, _timeProvider.GetElapsedTime(permit.StartTimestamp, now), _slowCallThreshold!.Value, BreakerKey));
         }
 #pragma warning disable CA1031 // A TelemetryListener that throws on this Debug event must not cost the call its record and running slot.
         catch (Exception)

@@ -55,14 +55,16 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         int successThreshold,
         SlowCallCircuitBreakerManualControl? manualControl,
         bool shadowMode = false,
-        TimeSpan? recoveryRampUp = null)
+        TimeSpan? recoveryRampUp = null,
+        string? breakerKey = null)
     {
         _shadowMode = shadowMode;
         BreakerName = breakerName;
+        BreakerKey = breakerKey;
         _timeProvider = timeProvider;
         _telemetry = telemetry;
         _health = health;
-        _rejections = new CircuitRejections(breakerName, successThreshold, telemetry);
+        _rejections = new CircuitRejections(breakerName, breakerKey, successThreshold, telemetry);
         _breaks = breaks;
         _slowCallThreshold = slowCallThreshold;
         _readsClockOnAdmission = health.DetectsSlowCalls;
@@ -76,6 +78,9 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     }
 
     public string BreakerName { get; }
+
+    /// <summary>Gets the key this breaker serves in a keyed strategy; <see langword="null"/> for an unkeyed or the default breaker.</summary>
+    public string? BreakerKey { get; }
 
     public override string Name => BreakerName;
 

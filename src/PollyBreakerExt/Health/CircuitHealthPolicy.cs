@@ -20,9 +20,10 @@ internal sealed class CircuitHealthPolicy
     /// <param name="slowCallThreshold">The slow-call duration threshold in timestamp units (at least 1), or 0 when slow-call detection is off.</param>
     /// <param name="slowCallRatio">The slow-call ratio that trips.</param>
     /// <param name="countInFlightSlowCalls">Whether calls still running for the threshold count as slow calls (needs slow-call detection).</param>
-    public CircuitHealthPolicy(ISlidingWindow window, int minimumThroughput, double? failureRatio, long slowCallThreshold, double slowCallRatio, bool countInFlightSlowCalls = false)
+    /// <param name="inFlightCapacity">How many running calls are tracked at once.</param>
+    public CircuitHealthPolicy(ISlidingWindow window, int minimumThroughput, double? failureRatio, long slowCallThreshold, double slowCallRatio, bool countInFlightSlowCalls = false, int inFlightCapacity = InFlightCalls.DefaultCapacity)
     {
-        _inFlight = countInFlightSlowCalls && slowCallThreshold != 0 ? new InFlightCalls(slowCallThreshold) : null;
+        _inFlight = countInFlightSlowCalls && slowCallThreshold != 0 ? new InFlightCalls(slowCallThreshold, inFlightCapacity) : null;
         _window = window;
         _minimumThroughput = minimumThroughput;
         _failureRatio = failureRatio;

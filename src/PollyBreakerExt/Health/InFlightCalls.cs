@@ -18,35 +18,47 @@ namespace PollyBreakerExt;
 /// <para>
 /// Admission is lock-free (one compare-and-swap claims the next sequence number, then the slot is published by writing
 /// that number into it); everything else runs under the controller's lock. A slot is reused only once the head has
-/// passed it, so a claimed slot is always free. The ring holds <see cref="Capacity"/> running calls; a call admitted while
-/// it is full is not tracked and is judged when it finishes, like any completed call.
+/// passed it, so a claimed slot is always free. The ring holds <see cref="DefaultCapacity"/> running calls (a keyed
+/// strategy's breakers <see cref="KeyedCapacity"/>, as there may be thousands of them); a call admitted while it is full
+/// is not tracked and is judged when it finishes, like any completed call.
 /// </para>
 /// </remarks>
 internal sealed class InFlightCalls
 {
-    public const int Capacity = 1024;
+    public const int DefaultCapacity = 1024;
 
-    private const int Mask = Capacity - 1;
+    /// <summary>The ring of one key's breaker: 1.3 KB instead of 21 KB; a key with more hung calls than this trips on them anyway.</summary>
+    public const int KeyedCapacity = 64;
+
     private const byte Free = 0;
     private const byte Running = 1;
     private const byte Counted = 2; // running, and counted as slow
     private const byte Forgotten = 3; // running, but admitted before the window was cleared: it counts for nothing until it ends
 
     private readonly long _threshold;
-    private readonly long[] _sequences = new long[Capacity]; // the slot's sequence number once published
-    private readonly long[] _starts = new long[Capacity];
-    private readonly int[] _probeGenerations = new int[Capacity];
-    private readonly byte[] _states = new byte[Capacity];
-    private readonly HashSet<long> _countedBehindHead = []; // counted calls still running whose slots the head has passed
+    private readonly int _capacity;
+    private readonly long _mask;
+    private readonly long[] _sequences; // the slot's sequence number once published
+    private readonly long[] _starts;
+    private readonly int[] _probeGenerations;
+    private readonly byte[] _states;
+    private HashSet<long>? _countedBehindHead; // counted calls still running whose slots the head has passed; made at first need
     private long _head; // the oldest slot that may still be running; written under the lock
     private long _next; // the next admission's sequence number; claimed lock-free
     private long _cursor; // published slots before it are finished or judged; written under the lock
     private volatile bool _unjudged; // calls were counted (say, by a metrics read) that no trip judgement has seen yet
 
     /// <param name="threshold">The slow-call duration threshold, in timestamp units (at least 1).</param>
-    public InFlightCalls(long threshold)
+    /// <param name="capacity">How many running calls the ring holds: a power of two.</param>
+    public InFlightCalls(long threshold, int capacity = DefaultCapacity)
     {
         _threshold = threshold;
+        _capacity = capacity;
+        _mask = capacity - 1;
+        _sequences = new long[capacity];
+        _starts = new long[capacity];
+        _probeGenerations = new int[capacity];
+        _states = new byte[capacity];
         Array.Fill(_sequences, -1);
     }
 
@@ -65,14 +77,14 @@ internal sealed class InFlightCalls
         do
         {
             sequence = Volatile.Read(ref _next);
-            if (sequence - Volatile.Read(ref _head) >= Capacity)
+            if (sequence - Volatile.Read(ref _head) >= _capacity)
             {
                 return -1;
             }
         }
         while (Interlocked.CompareExchange(ref _next, sequence + 1, sequence) != sequence);
 
-        var slot = (int)(sequence & Mask);
+        var slot = (int)(sequence & _mask);
         _starts[slot] = start;
         _probeGenerations[slot] = probeGeneration;
         _states[slot] = Running;
@@ -89,7 +101,7 @@ internal sealed class InFlightCalls
         }
 
         var cursor = Volatile.Read(ref _cursor);
-        var slot = (int)(cursor & Mask);
+        var slot = (int)(cursor & _mask);
         return Volatile.Read(ref _sequences[slot]) == cursor && _states[slot] == Running && now - _starts[slot] >= _threshold;
     }
 
@@ -99,7 +111,7 @@ internal sealed class InFlightCalls
         if (sequence < _head)
         {
             // It left the ring counted or forgotten (its slot may be another call's by now).
-            if (_countedBehindHead.Remove(sequence))
+            if (_countedBehindHead?.Remove(sequence) == true)
             {
                 SlowCount--;
             }
@@ -107,7 +119,7 @@ internal sealed class InFlightCalls
             return;
         }
 
-        var slot = (int)(sequence & Mask);
+        var slot = (int)(sequence & _mask);
         if (_states[slot] == Counted)
         {
             SlowCount--;
@@ -123,7 +135,7 @@ internal sealed class InFlightCalls
         var counted = 0;
         while (Reached(now))
         {
-            var slot = (int)(_cursor & Mask);
+            var slot = (int)(_cursor & _mask);
             _states[slot] = Counted;
             counted++;
             HungProbeGeneration = Math.Max(HungProbeGeneration, _probeGenerations[slot]);
@@ -148,14 +160,14 @@ internal sealed class InFlightCalls
         var next = Volatile.Read(ref _next);
         for (var sequence = _head; sequence < next; sequence++)
         {
-            var slot = (int)(sequence & Mask);
+            var slot = (int)(sequence & _mask);
             if (Volatile.Read(ref _sequences[slot]) == sequence && _states[slot] is Running or Counted)
             {
                 _states[slot] = Forgotten;
             }
         }
 
-        _countedBehindHead.Clear();
+        _countedBehindHead?.Clear();
         SlowCount = 0;
         HungProbeGeneration = 0;
         SkipFinished();
@@ -163,7 +175,7 @@ internal sealed class InFlightCalls
 
     private bool Reached(long now)
     {
-        var slot = (int)(_cursor & Mask);
+        var slot = (int)(_cursor & _mask);
         return Volatile.Read(ref _sequences[slot]) == _cursor && _states[slot] == Running && now - _starts[slot] >= _threshold;
     }
 
@@ -175,7 +187,7 @@ internal sealed class InFlightCalls
         var next = Volatile.Read(ref _next);
         while (_cursor < next)
         {
-            var slot = (int)(_cursor & Mask);
+            var slot = (int)(_cursor & _mask);
             if (Volatile.Read(ref _sequences[slot]) != _cursor || _states[slot] == Running)
             {
                 break;
@@ -186,9 +198,9 @@ internal sealed class InFlightCalls
 
         while (_head < _cursor)
         {
-            if (_states[(int)(_head & Mask)] == Counted)
+            if (_states[(int)(_head & _mask)] == Counted)
             {
-                _countedBehindHead.Add(_head);
+                (_countedBehindHead ??= []).Add(_head);
             }
 
             Volatile.Write(ref _head, _head + 1); // the slot is free for an admission from here on

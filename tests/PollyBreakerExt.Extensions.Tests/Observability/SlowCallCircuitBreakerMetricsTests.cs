@@ -152,6 +152,32 @@ public sealed class SlowCallCircuitBreakerMetricsTests
             m => Equals(m.Tags["event.name"], "OnCircuitRejected") && m.ContainsTags([.. expected]));
     }
 
+    [Fact]
+    public async Task A_keyed_breakers_rejections_are_tagged_with_its_key_the_first_hundred_keys_as_themselves_the_rest_as_other()
+    {
+        var tenant = new ResiliencePropertyKey<string>("tenant");
+        await using var services = TestServices.Build(new FakeTimeProvider(), services => services.AddResiliencePipeline("keyed", builder => builder
+            .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions
+            {
+                FailureThreshold = 1,
+                KeySelector = context => context.Properties.GetValue(tenant, "default"),
+            })));
+        using var rejected = new MetricCollector<long>(services.GetRequiredService<IMeterFactory>(), MeterName, RejectedCalls);
+        var pipeline = services.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("keyed");
+
+        for (var i = 0; i < MaxBreakerKeyTagValues + 5; i++)
+        {
+            var context = ResilienceContextPool.Shared.Get();
+            context.Properties.Set(tenant, $"tenant-{i}");
+            Assert.Throws<InvalidOperationException>(() => pipeline.Execute(_ => throw new InvalidOperationException("down"), context));
+            Assert.Throws<BrokenCircuitException>(() => pipeline.Execute(_ => { }, context));
+            ResilienceContextPool.Shared.Return(context);
+        }
+
+        var keys = rejected.GetMeasurementSnapshot().Select(m => (string?)m.Tags[BreakerKeyTag]).ToList();
+        Assert.Equal([.. Enumerable.Range(0, MaxBreakerKeyTagValues).Select(i => $"tenant-{i}"), .. Enumerable.Repeat(OtherBreakerKey, 5)], keys);
+    }
+
     private static MetricCollector<T> Collector<T>(BreakerScript script, string instrument)
         where T : struct
         => new(script.Services.GetRequiredService<IMeterFactory>(), MeterName, instrument);

@@ -6,6 +6,47 @@ namespace PollyBreakerExt.Tests.Docs;
 public class CoreSnippets
 {
     [Fact]
+    public void A_keyed_breaker_keeps_one_tenants_failures_from_another()
+    {
+        // snippet: keyed-breaker-options
+        var tenantKey = new ResiliencePropertyKey<string>("tenant");
+        var options = new SlowCallCircuitBreakerStrategyOptions
+        {
+            Name = "payment-api",
+            KeySelector = context => context.Properties.GetValue(tenantKey, "default"),
+            MaxKeys = 10_000,
+            KeyIdleTimeout = TimeSpan.FromMinutes(10),
+        };
+        // end snippet
+
+        var pipeline = new ResiliencePipelineBuilder { TimeProvider = new FakeTimeProvider() }.AddSlowCallCircuitBreaker(options).Build();
+        void Call(string tenant, bool fail)
+        {
+            var context = ResilienceContextPool.Shared.Get();
+            context.Properties.Set(tenantKey, tenant);
+            try
+            {
+                pipeline.Execute(_ => { if (fail) { throw new InvalidOperationException("down"); } }, context);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            Call("tenant-a", fail: true);
+        }
+
+        Assert.Throws<BrokenCircuitException>(() => Call("tenant-a", fail: false));
+        Call("tenant-b", fail: false); // tenant-b's breaker is closed
+    }
+
+    [Fact]
     public async Task A_hung_dependency_trips_the_breaker_while_its_calls_still_hang()
     {
         var time = new FakeTimeProvider();

@@ -36,7 +36,7 @@ public class InFlightCallsTests
     public void A_full_ring_tracks_no_more_calls_until_the_oldest_ends_or_is_counted_and_keeps_their_order()
     {
         var calls = new InFlightCalls(threshold: 10);
-        var sequences = Enumerable.Range(0, InFlightCalls.Capacity).Select(i => calls.Admit(start: i, probeGeneration: 0)).ToList();
+        var sequences = Enumerable.Range(0, InFlightCalls.DefaultCapacity).Select(i => calls.Admit(start: i, probeGeneration: 0)).ToList();
         Assert.DoesNotContain(-1, sequences);
 
         Assert.Equal(-1, calls.Admit(start: 5000, probeGeneration: 0));
@@ -47,7 +47,7 @@ public class InFlightCallsTests
 
         Assert.Equal(Enumerable.Range(0, 51).Count(i => i % 3 != 0), calls.CountReached(now: 60)); // started at 0..50
         Assert.NotEqual(-1, calls.Admit(start: 5000, probeGeneration: 0)); // the oldest slot is free again
-        Assert.Equal(Enumerable.Range(51, InFlightCalls.Capacity - 51).Count(i => i % 3 != 0), calls.CountReached(now: 5009));
+        Assert.Equal(Enumerable.Range(51, InFlightCalls.DefaultCapacity - 51).Count(i => i % 3 != 0), calls.CountReached(now: 5009));
         Assert.Equal(1, calls.CountReached(now: 5010));
     }
 
@@ -118,7 +118,7 @@ public class InFlightCallsTests
     {
         var calls = new InFlightCalls(threshold: 10);
         var neverEnds = calls.Admit(start: 0, probeGeneration: 0);
-        for (var i = 1; i < InFlightCalls.Capacity; i++)
+        for (var i = 1; i < InFlightCalls.DefaultCapacity; i++)
         {
             calls.Release(calls.Admit(start: 0, probeGeneration: 0));
         }
@@ -126,17 +126,17 @@ public class InFlightCallsTests
         Assert.Equal(-1, calls.Admit(start: 5, probeGeneration: 0)); // still under the threshold: it holds the ring
         Assert.Equal(1, calls.CountReached(now: 10));
 
-        var admitted = Enumerable.Range(0, InFlightCalls.Capacity).Select(_ => calls.Admit(start: 20, probeGeneration: 0)).ToList();
+        var admitted = Enumerable.Range(0, InFlightCalls.DefaultCapacity).Select(_ => calls.Admit(start: 20, probeGeneration: 0)).ToList();
         Assert.DoesNotContain(-1L, admitted); // counted, it left the ring: every slot is free for new calls
-        Assert.Equal(InFlightCalls.Capacity, calls.CountReached(now: 30));
-        Assert.Equal(InFlightCalls.Capacity + 1, calls.SlowCount);
+        Assert.Equal(InFlightCalls.DefaultCapacity, calls.CountReached(now: 30));
+        Assert.Equal(InFlightCalls.DefaultCapacity + 1, calls.SlowCount);
 
         calls.Release(neverEnds); // its old slot is another call's now
-        Assert.Equal(InFlightCalls.Capacity, calls.SlowCount);
+        Assert.Equal(InFlightCalls.DefaultCapacity, calls.SlowCount);
         calls.Release(neverEnds);
-        Assert.Equal(InFlightCalls.Capacity, calls.SlowCount);
+        Assert.Equal(InFlightCalls.DefaultCapacity, calls.SlowCount);
         calls.Release(admitted[0]);
-        Assert.Equal(InFlightCalls.Capacity - 1, calls.SlowCount);
+        Assert.Equal(InFlightCalls.DefaultCapacity - 1, calls.SlowCount);
     }
 
     [Fact]
@@ -162,8 +162,22 @@ public class InFlightCallsTests
         calls.Forget();
         calls.Release(running);
 
-        var admitted = Enumerable.Range(0, InFlightCalls.Capacity).Select(_ => calls.Admit(start: 0, probeGeneration: 0)).ToList();
+        var admitted = Enumerable.Range(0, InFlightCalls.DefaultCapacity).Select(_ => calls.Admit(start: 0, probeGeneration: 0)).ToList();
 
         Assert.DoesNotContain(-1L, admitted); // the whole ring is free again
+    }
+
+    [Fact]
+    public void A_keyed_breakers_smaller_ring_holds_its_capacity_and_no_more()
+    {
+        var calls = new InFlightCalls(threshold: 10, InFlightCalls.KeyedCapacity);
+
+        var admitted = Enumerable.Range(0, InFlightCalls.KeyedCapacity).Select(i => calls.Admit(start: i, probeGeneration: 0)).ToList();
+
+        Assert.DoesNotContain(-1L, admitted);
+        Assert.Equal(-1, calls.Admit(start: 100, probeGeneration: 0)); // full: judged when it finishes
+        calls.Release(admitted[0]);
+        Assert.Equal(InFlightCalls.KeyedCapacity, calls.Admit(start: 100, probeGeneration: 0));
+        Assert.Equal(9, calls.CountReached(now: 19)); // starts 1..9 have run for the threshold (0 was released)
     }
 }

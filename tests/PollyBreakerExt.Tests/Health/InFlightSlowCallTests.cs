@@ -61,7 +61,7 @@ public class InFlightSlowCallTests
     {
         var breaker = SlowCallBreaker();
         var (neverEnds, _) = Hang(breaker, 1);
-        for (var i = 0; i < InFlightCalls.Capacity + 76; i++)
+        for (var i = 0; i < InFlightCalls.DefaultCapacity + 76; i++)
         {
             breaker.Succeed(); // more admissions than the ring has slots, while the first call still runs
         }
