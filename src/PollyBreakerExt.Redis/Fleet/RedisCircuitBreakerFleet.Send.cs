@@ -34,6 +34,8 @@ public sealed partial class RedisCircuitBreakerFleet
         var remaining = (long)_timeProvider.GetElapsedTime(_timeProvider.GetTimestamp(), state.OwnTripUntil).TotalMilliseconds;
         if (remaining <= 0)
         {
+            // The breaker's own break is over (its report waited behind other work, or on Redis): nothing is left to share.
+            FleetLog.TripExpired(_logger, ReplicaId, state.Key);
             return;
         }
 
