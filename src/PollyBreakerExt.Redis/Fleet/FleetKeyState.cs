@@ -42,6 +42,12 @@ internal sealed class FleetKeyState
     /// <summary>Bumped by every operator's isolate or close, so a resync that read Redis before it does not undo it.</summary>
     public int ManualGeneration;
 
+    /// <summary>
+    /// Bumped by every message accepted for this key: a sync that read Redis before one arrived must not overwrite what
+    /// the message said (the message is newer, and its moves run after the sync).
+    /// </summary>
+    public int Heard;
+
     public CircuitBreakerFleetMember[] SnapshotMembers()
     {
         lock (Lock)

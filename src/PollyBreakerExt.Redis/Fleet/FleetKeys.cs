@@ -22,6 +22,12 @@ internal sealed class FleetKeys
     /// <summary>The breaker's fleet-wide isolation, persisted until closed.</summary>
     public RedisKey Isolated(string breakerKey) => _prefix + "isolated:" + breakerKey;
 
+    /// <summary>
+    /// Whether the fleet holds the breaker open, in its break or its half-open: set when the fleet opens, removed when its
+    /// prober closes it (or an operator does). No expiry: a half-open lasts until a prober's probes succeed.
+    /// </summary>
+    public RedisKey Tripped(string breakerKey) => _prefix + "tripped:" + breakerKey;
+
     /// <summary>The one half-open lease of the breaker, with an expiry of the probe lease.</summary>
     public RedisKey Lease(string breakerKey) => _prefix + "lease:" + breakerKey;
 

@@ -25,4 +25,7 @@ internal static partial class FleetLog
 
     [LoggerMessage(EventId = 107, EventName = "FleetWorkFailed", Level = LogLevel.Debug, Message = "Fleet work failed; the breakers keep their local state and resync on reconnect.")]
     public static partial void WorkFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 108, EventName = "FleetTripExpired", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} did not report the trip of '{Key}': its break was over before Redis could be told.")]
+    public static partial void TripExpired(ILogger logger, string replicaId, string key);
 }

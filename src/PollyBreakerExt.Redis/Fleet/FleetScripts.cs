@@ -32,10 +32,11 @@ internal static class FleetScripts
 
     /// <summary>
     /// Opens the fleet unless it is open already (or, with ARGV[4] = 1, whatever is stored: the replica found the stored
-    /// break forged): { -1 } when this call opened it (and published), else { PTTL, stored payload }.
-    /// KEYS: open. ARGV: payload, break ms, channel, force.
+    /// break forged): { -1 } when this call opened it (and published), else { PTTL, stored payload }. Either way the fleet
+    /// is now tripped. KEYS: open, tripped. ARGV: payload, break ms, channel, force.
     /// </summary>
     public const string Open = """
+        redis.call('SET', KEYS[2], '1')
         if ARGV[4] == '1' then
           redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
           redis.call('PUBLISH', ARGV[3], ARGV[1])
@@ -49,12 +50,14 @@ internal static class FleetScripts
         """;
 
     /// <summary>
-    /// Takes the half-open lease once the fleet's break is over: -1 when this replica holds it, else how long to wait
-    /// (what is left of the break, or of another replica's lease). KEYS: lease, open. ARGV: replica, lease ms.
+    /// Takes the half-open lease once the fleet's break is over: -1 when this replica holds it, -2 when the fleet is not
+    /// open at all (closed meanwhile: the replica probes alone), else how long to wait (what is left of the break, or of
+    /// another replica's lease). KEYS: lease, open, tripped. ARGV: replica, lease ms.
     /// </summary>
     public const string Lease = """
         local open = redis.call('PTTL', KEYS[2])
         if open > 0 then return open end
+        if not redis.call('GET', KEYS[3]) then return -2 end
         if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end
         if redis.call('GET', KEYS[1]) == ARGV[1] then return -1 end
         local left = redis.call('PTTL', KEYS[1])
@@ -63,11 +66,12 @@ internal static class FleetScripts
         """;
 
     /// <summary>
-    /// The prober's probe failed: if it still holds the lease, the fleet reopens for the new break (1), else nothing (0).
-    /// KEYS: lease, open. ARGV: replica, payload, break ms, channel.
+    /// The prober's probe failed: if it still holds the lease of a fleet still tripped, the fleet reopens for the new break
+    /// (1), else nothing (0): a lease alone, on a fleet a prober closed, is no licence to open it. KEYS: lease, open, tripped.
+    /// ARGV: replica, payload, break ms, channel.
     /// </summary>
     public const string Reopen = """
-        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] or not redis.call('GET', KEYS[3]) then return 0 end
         redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
         redis.call('DEL', KEYS[1])
         redis.call('PUBLISH', ARGV[4], ARGV[2])
@@ -76,11 +80,11 @@ internal static class FleetScripts
 
     /// <summary>
     /// The prober's probes succeeded: if it still holds the lease, the fleet closes (1), else nothing (0).
-    /// KEYS: lease, open, trips, votes. ARGV: replica, payload, channel.
+    /// KEYS: lease, open, trips, votes, tripped. ARGV: replica, payload, channel.
     /// </summary>
     public const string Closed = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
         redis.call('PUBLISH', ARGV[3], ARGV[2])
         return 1
         """;
@@ -92,17 +96,20 @@ internal static class FleetScripts
         return 1
         """;
 
-    /// <summary>An operator's close: every state of the breaker removed, and published. KEYS: isolated, open, lease, trips, votes. ARGV: payload, channel.</summary>
+    /// <summary>An operator's close: every state of the breaker removed, and published. KEYS: isolated, open, lease, trips, votes, tripped. ARGV: payload, channel.</summary>
     public const string Close = """
-        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
         redis.call('PUBLISH', ARGV[2], ARGV[1])
         return 1
         """;
 
-    /// <summary>What a joining or reconnecting replica reads: isolated payload, open payload, open PTTL, Redis' time in ms. KEYS: isolated, open.</summary>
+    /// <summary>
+    /// What a joining or reconnecting replica reads: isolated payload, open payload, open PTTL, Redis' time in ms, and
+    /// whether the fleet is tripped (1) or not (0). KEYS: isolated, open, tripped.
+    /// </summary>
     public const string Read = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        return { redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', redis.call('PTTL', KEYS[2]), tostring(now) }
+        return { redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', redis.call('PTTL', KEYS[2]), tostring(now), redis.call('GET', KEYS[3]) and 1 or 0 }
         """;
 }

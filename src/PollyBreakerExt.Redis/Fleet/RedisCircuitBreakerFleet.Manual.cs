@@ -63,7 +63,7 @@ public sealed partial class RedisCircuitBreakerFleet
 
             var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
             var payload = Message(FleetMessageKind.Close, breakerKey);
-            RedisKey[] keys = [_keys.Isolated(breakerKey), _keys.Open(breakerKey), _keys.Lease(breakerKey), _keys.Trips(breakerKey), _keys.Votes(breakerKey)];
+            RedisKey[] keys = [_keys.Isolated(breakerKey), _keys.Open(breakerKey), _keys.Lease(breakerKey), _keys.Trips(breakerKey), _keys.Votes(breakerKey), _keys.Tripped(breakerKey)];
             await database.ScriptEvaluateAsync(FleetScripts.Close, keys, [payload, Channel]).ConfigureAwait(false);
             _telemetry.Sent();
         }

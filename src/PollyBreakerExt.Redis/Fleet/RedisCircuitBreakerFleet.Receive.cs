@@ -45,6 +45,7 @@ public sealed partial class RedisCircuitBreakerFleet
 
     private void Apply(FleetKeyState state, FleetMessage message)
     {
+        Interlocked.Increment(ref state.Heard);
         var members = state.SnapshotMembers();
         switch (message.Kind)
         {

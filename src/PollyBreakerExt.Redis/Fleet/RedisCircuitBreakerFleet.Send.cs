@@ -34,15 +34,17 @@ public sealed partial class RedisCircuitBreakerFleet
         var remaining = (long)_timeProvider.GetElapsedTime(_timeProvider.GetTimestamp(), state.OwnTripUntil).TotalMilliseconds;
         if (remaining <= 0)
         {
+            // The breaker's own break is over (its report waited behind other work, or on Redis): nothing is left to share.
+            FleetLog.TripExpired(_logger, ReplicaId, state.Key);
             return;
         }
 
         var payload = Message(FleetMessageKind.Open, state.Key, remaining);
-        var opened = (RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Open, [_keys.Open(state.Key)], [payload, remaining, Channel, 0]).ConfigureAwait(false))!;
+        var opened = (RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Open, [_keys.Open(state.Key), _keys.Tripped(state.Key)], [payload, remaining, Channel, 0]).ConfigureAwait(false))!;
         if ((long)opened[0] != -1 && Stored((string?)opened[1], FleetMessageKind.Open, state.Key, "open break") is null)
         {
             // What is stored was not written by a replica holding the key (or is unreadable): replace it.
-            opened = (RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Open, [_keys.Open(state.Key)], [payload, remaining, Channel, 1]).ConfigureAwait(false))!;
+            opened = (RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Open, [_keys.Open(state.Key), _keys.Tripped(state.Key)], [payload, remaining, Channel, 1]).ConfigureAwait(false))!;
         }
 
         state.FleetOpen = true;
@@ -94,7 +96,7 @@ public sealed partial class RedisCircuitBreakerFleet
         var payload = Message(FleetMessageKind.Open, state.Key, breakMilliseconds);
         var reopened = (long)await connection.GetDatabase().ScriptEvaluateAsync(
             FleetScripts.Reopen,
-            [_keys.Lease(state.Key), _keys.Open(state.Key)],
+            [_keys.Lease(state.Key), _keys.Open(state.Key), _keys.Tripped(state.Key)],
             [ReplicaId, payload, breakMilliseconds, Channel]).ConfigureAwait(false);
         if (reopened == 1)
         {
@@ -115,7 +117,7 @@ public sealed partial class RedisCircuitBreakerFleet
         }
 
         var payload = Message(FleetMessageKind.Closed, state.Key);
-        RedisKey[] keys = [_keys.Lease(state.Key), _keys.Open(state.Key), _keys.Trips(state.Key), _keys.Votes(state.Key)];
+        RedisKey[] keys = [_keys.Lease(state.Key), _keys.Open(state.Key), _keys.Trips(state.Key), _keys.Votes(state.Key), _keys.Tripped(state.Key)];
         var closed = (long)await connection.GetDatabase().ScriptEvaluateAsync(FleetScripts.Closed, keys, [ReplicaId, payload, Channel]).ConfigureAwait(false);
         if (closed == 1)
         {
@@ -137,7 +139,7 @@ public sealed partial class RedisCircuitBreakerFleet
             {
                 answer = (long)await connection.GetDatabase().ScriptEvaluateAsync(
                     FleetScripts.Lease,
-                    [_keys.Lease(state.Key), _keys.Open(state.Key)],
+                    [_keys.Lease(state.Key), _keys.Open(state.Key), _keys.Tripped(state.Key)],
                     [ReplicaId, (long)_options.ProbeLease.TotalMilliseconds]).ConfigureAwait(false);
             }
         }
@@ -159,6 +161,12 @@ public sealed partial class RedisCircuitBreakerFleet
             if (answer == -1)
             {
                 state.LeaseHeldUntil = now + Ticks(_options.ProbeLease);
+                state.WaitUntil = 0;
+            }
+            else if (answer == -2)
+            {
+                // A prober closed the fleet and this replica missed it: its breaker probes alone, as one that tripped alone.
+                state.FleetOpen = false;
                 state.WaitUntil = 0;
             }
             else

@@ -58,7 +58,10 @@ public sealed partial class RedisCircuitBreakerFleet
         FleetLog.Synchronized(_logger, ReplicaId, _states.Count);
     }
 
-    /// <summary>Applies what Redis holds for one key: a fleet isolation, an open fleet (for its PTTL); else re-reports an own trip.</summary>
+    /// <summary>
+    /// Applies what Redis holds for one key: a fleet isolation, an open fleet (for its PTTL), or whether the fleet is still
+    /// tripped (half-open) or closed; then re-reports an own trip. A message heard since the read wins over what was read.
+    /// </summary>
     private async Task SyncKeyAsync(FleetKeyState state, bool reportOwnTrip)
     {
         if (_connection is not { IsConnected: true } connection || !_clock.IsSynchronized)
@@ -70,12 +73,20 @@ public sealed partial class RedisCircuitBreakerFleet
         // comes with a generation this sync sees as changed. Taken now, the flag is what this replica knew before reading
         // Redis; read later, it could be an isolation under way here, which the branch below would take for a stale one.
         var generation = Volatile.Read(ref state.ManualGeneration);
+        var heard = Volatile.Read(ref state.Heard);
         var wasFleetIsolated = state.FleetIsolated;
         var result = (RedisResult[])(await connection.GetDatabase()
-            .ScriptEvaluateAsync(FleetScripts.Read, [_keys.Isolated(state.Key), _keys.Open(state.Key)]).ConfigureAwait(false))!;
+            .ScriptEvaluateAsync(FleetScripts.Read, [_keys.Isolated(state.Key), _keys.Open(state.Key), _keys.Tripped(state.Key)]).ConfigureAwait(false))!;
         if (Stale())
         {
             return; // an operator isolated or closed the key meanwhile: what was read is out of date
+        }
+
+        if (Volatile.Read(ref state.Heard) != heard)
+        {
+            // A message arrived since the read: it is newer than what was read, and its moves are queued behind this sync.
+            await ReportOwnTripAsync().ConfigureAwait(false);
+            return;
         }
 
         var redisNow = long.Parse((string)result[3]!, CultureInfo.InvariantCulture);
@@ -120,7 +131,16 @@ public sealed partial class RedisCircuitBreakerFleet
             var remaining = Math.Min(pttl, open.Timestamp + open.BreakMilliseconds - redisNow);
             if (remaining > 0)
             {
-                state.FleetOpen = true;
+                lock (state.Lock)
+                {
+                    if (Volatile.Read(ref state.Heard) != heard)
+                    {
+                        return; // a message came meanwhile: it and its moves are newer
+                    }
+
+                    state.FleetOpen = true;
+                }
+
                 foreach (var member in members)
                 {
                     if (Stale())
@@ -135,9 +155,30 @@ public sealed partial class RedisCircuitBreakerFleet
             }
         }
 
-        if (reportOwnTrip && state.OwnTripUntil > _timeProvider.GetTimestamp() && members.Any(member => member.Breaker.CircuitState == CircuitState.Open))
+        // The break is over. Still tripped, a half-open is under way: this replica asks for the lease before it probes.
+        // Not tripped, the fleet is closed (a prober closed it while this replica was away): its breaker is on its own.
+        lock (state.Lock)
         {
-            await TripAsync(state).ConfigureAwait(false);
+            if (Volatile.Read(ref state.Heard) == heard)
+            {
+                state.FleetOpen = (long)result[4] == 1;
+                if (!state.FleetOpen)
+                {
+                    state.LeaseHeldUntil = 0;
+                    state.WaitUntil = 0;
+                    state.LeaseRequestedAt = 0;
+                }
+            }
+        }
+
+        await ReportOwnTripAsync().ConfigureAwait(false);
+
+        async Task ReportOwnTripAsync()
+        {
+            if (reportOwnTrip && state.OwnTripUntil > _timeProvider.GetTimestamp() && state.SnapshotMembers().Any(member => member.Breaker.CircuitState == CircuitState.Open))
+            {
+                await TripAsync(state).ConfigureAwait(false);
+            }
         }
 
         // Checked again before each breaker it moves: an operator's command may come while the sync is applying what it read.

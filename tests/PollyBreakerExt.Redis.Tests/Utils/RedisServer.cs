@@ -19,9 +19,12 @@ public sealed class RedisServer : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>Gets a StackExchange.Redis configuration string for this server, with short timeouts and fast reconnects.</summary>
-    public string ConnectionString => string.Create(
+    public string ConnectionString => ConnectionStringFor(Port);
+
+    /// <summary>Gets the same configuration string for another port (a proxy in front of this server).</summary>
+    public static string ConnectionStringFor(int port) => string.Create(
         CultureInfo.InvariantCulture,
-        $"127.0.0.1:{Port},abortConnect=false,connectTimeout=1000,syncTimeout=2000,asyncTimeout=2000,keepAlive=1,connectRetry=1");
+        $"127.0.0.1:{port},abortConnect=false,connectTimeout=1000,syncTimeout=2000,asyncTimeout=2000,keepAlive=1,connectRetry=1");
 
     public static async Task<RedisServer> StartAsync()
     {

@@ -15,11 +15,18 @@ public sealed class Replica : IAsyncDisposable
 
     public RedisCircuitBreakerFleet Fleet { get; }
 
-    public static async Task<Replica> StartAsync(RedisServer server, Action<RedisCircuitBreakerFleetOptions>? configure = null, string prefix = "test")
+    public static Task<Replica> StartAsync(RedisServer server, Action<RedisCircuitBreakerFleetOptions>? configure = null, string prefix = "test")
+        => StartAsync(server.ConnectionString, configure, prefix);
+
+    /// <summary>Starts a replica that reaches Redis through <paramref name="proxy"/>, so the test can cut it off alone.</summary>
+    public static Task<Replica> StartThroughAsync(TcpProxy proxy, Action<RedisCircuitBreakerFleetOptions>? configure = null)
+        => StartAsync(RedisServer.ConnectionStringFor(proxy.Port), configure, "test");
+
+    private static async Task<Replica> StartAsync(string connectionString, Action<RedisCircuitBreakerFleetOptions>? configure, string prefix)
     {
         var options = new RedisCircuitBreakerFleetOptions { KeyPrefix = prefix };
         configure?.Invoke(options);
-        var connection = await server.ConnectAsync();
+        var connection = await ConnectionMultiplexer.ConnectAsync(connectionString);
         var replica = new Replica(connection, new RedisCircuitBreakerFleet(connection, options));
         await Eventually.HoldsAsync(() => replica.Fleet.IsConnected, $"replica {replica.Fleet.ReplicaId} is connected");
         return replica;
