@@ -18,12 +18,8 @@ internal static class InterleavedComparison
     private const int ClosedBatch = 20_000;
     private const int CycleBatch = 2_000;
 
-<<<<<<< HEAD
-    private static readonly List<string> s_rows = [];
-=======
     private static readonly ResiliencePropertyKey<string> TenantKey = new("tenant");
-
->>>>>>> keyed
+    private static readonly List<string> s_rows = [];
     private static string? s_only;
 
     public static int Run(string[] args)
