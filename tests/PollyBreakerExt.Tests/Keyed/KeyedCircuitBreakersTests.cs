@@ -31,6 +31,33 @@ public class KeyedCircuitBreakersTests
     }
 
     [Fact]
+    public void The_state_provider_reads_a_key_a_null_key_and_a_key_without_a_breaker()
+    {
+        var breaker = new KeyedBreaker(Options());
+        breaker.Fail(null);
+        breaker.Fail("a");
+        breaker.Fail("a");
+
+        Assert.Equal(2, breaker.Provider.GetMetrics("a").Failures);
+        Assert.Equal(1, breaker.Provider.GetMetrics(null).Failures); // the shared default breaker
+        Assert.Equal(breaker.Provider.Metrics, breaker.Provider.GetMetrics(null));
+        Assert.Equal(default, breaker.Provider.GetMetrics("never-seen"));
+        Assert.Equal(CircuitState.Closed, breaker.Provider.GetCircuitState("never-seen"));
+        Assert.Equal(1, breaker.Provider.KeyCount);
+    }
+
+    [Fact]
+    public void Without_a_selector_every_key_reads_the_one_breaker()
+    {
+        var plain = new Breaker(NewOptions(failureThreshold: 3));
+        plain.Fail();
+
+        Assert.Equal(1, plain.Options.StateProvider!.GetMetrics("any").Failures);
+        Assert.Equal(CircuitState.Closed, plain.Options.StateProvider.GetCircuitState("any"));
+        Assert.Equal(0, plain.Options.StateProvider.KeyCount);
+    }
+
+    [Fact]
     public void Each_key_has_its_own_window_and_half_open()
     {
         var breaker = new KeyedBreaker(Options());
