@@ -9,7 +9,9 @@ namespace PollyBreakerExt;
 /// <remarks>
 /// Breakers announce their handle once, when built, through the telemetry event <c>OnSlowCallCircuitBreakerCreated</c>
 /// (<see cref="OnSlowCallCircuitBreakerCreatedArguments"/>); that is how a registry, health checks, metrics and a fleet
-/// find every breaker of a container. Only this library derives from it.
+/// find every breaker of a container, each key's breaker of a keyed strategy included (<see cref="BreakerKey"/>). A key's
+/// breaker that its strategy forgets (<c>MaxKeys</c>, <c>KeyIdleTimeout</c>) is disposed: it reads
+/// <see cref="IsDisposed"/> and leaves its fleet. Only this library derives from it.
 /// </remarks>
 public abstract class SlowCallCircuitBreakerHandle : IManualControlTarget
 {
@@ -28,6 +30,16 @@ public abstract class SlowCallCircuitBreakerHandle : IManualControlTarget
 
     /// <summary>Gets the breaker's name: its options' <see cref="Polly.ResilienceStrategyOptions.Name"/>.</summary>
     public abstract string Name { get; }
+
+    /// <summary>
+    /// Gets the key this breaker serves when its options have a <c>KeySelector</c> (what the selector returned for its
+    /// calls); <see langword="null"/> for an unkeyed breaker and for a keyed strategy's shared default breaker.
+    /// </summary>
+    /// <remarks>
+    /// Every key's breaker announces itself like any breaker; registries and fleets append this key to the strategy's
+    /// own identity (<c>name/key</c>), so each key is listed, steered and shared on its own.
+    /// </remarks>
+    public abstract string? BreakerKey { get; }
 
     /// <summary>Gets the breaker's state.</summary>
     public abstract CircuitState CircuitState { get; }

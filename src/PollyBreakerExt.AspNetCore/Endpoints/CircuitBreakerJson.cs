@@ -1,9 +1,10 @@
+using System.Text.Json.Serialization;
 using Polly.CircuitBreaker;
 
 namespace PollyBreakerExt;
 
 /// <summary>One breaker as <c>GET {pattern}</c> and the stream's snapshots show it (DESIGN W3).</summary>
-/// <param name="Key">The breaker key: pipeline, instance and strategy name joined by <c>/</c>, empty parts left out.</param>
+/// <param name="Key">The breaker key: pipeline, instance and strategy name joined by <c>/</c>, empty parts left out, then a keyed strategy's key.</param>
 /// <param name="PipelineName">The pipeline's name.</param>
 /// <param name="InstanceName">The pipeline instance's name (an authority, say), or null.</param>
 /// <param name="StrategyName">The breaker's options' name.</param>
@@ -15,6 +16,7 @@ namespace PollyBreakerExt;
 /// <param name="Metrics">What its sliding window holds.</param>
 /// <param name="RejectedCalls">Calls it rejected since the registry was created; a rate is the difference of two readings.</param>
 /// <param name="Fleet">The fleet it belongs to (W1), or null when it learns alone.</param>
+/// <param name="BreakerKey">The key of a keyed strategy's breaker (W10); left out of the JSON for any other breaker.</param>
 internal sealed record CircuitBreakerJson(
     string Key,
     string? PipelineName,
@@ -27,4 +29,5 @@ internal sealed record CircuitBreakerJson(
     long? RetryAfterMs,
     CircuitMetricsJson Metrics,
     long RejectedCalls,
-    CircuitFleetJson? Fleet);
+    CircuitFleetJson? Fleet,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? BreakerKey = null);

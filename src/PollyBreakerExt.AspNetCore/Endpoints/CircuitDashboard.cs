@@ -44,7 +44,8 @@ internal sealed class CircuitDashboard
                 snapshot.RetryAfter is { } retryAfter ? (long)Math.Ceiling(retryAfter.TotalMilliseconds) : null,
                 CircuitMetricsJson.From(snapshot.Metrics),
                 History.RejectedCalls(snapshot.PipelineName, snapshot.PipelineInstanceName, snapshot.StrategyName),
-                FleetOf(snapshot)));
+                FleetOf(snapshot),
+                snapshot.BreakerKey));
         }
 
         return breakers;
@@ -69,7 +70,7 @@ internal sealed class CircuitDashboard
 
     private async Task<bool> CommandAsync(string key, bool isolate)
     {
-        if (Find(key) is not { PipelineName: { } pipelineName } breaker)
+        if (Find(key) is not { PipelineName: not null } breaker)
         {
             return false;
         }
@@ -82,9 +83,8 @@ internal sealed class CircuitDashboard
         }
         else
         {
-            await (isolate
-                ? _registry.IsolateAsync(pipelineName, breaker.PipelineInstanceName, breaker.StrategyName, token)
-                : _registry.CloseAsync(pipelineName, breaker.PipelineInstanceName, breaker.StrategyName, token)).ConfigureAwait(false);
+            // By the breaker's key, so a keyed strategy's key is steered alone, not with its siblings.
+            await (isolate ? _registry.IsolateByKeyAsync(key, token) : _registry.CloseByKeyAsync(key, token)).ConfigureAwait(false);
         }
 
         return true;

@@ -65,9 +65,10 @@ internal sealed class SlowCallCircuitBreakerHealthCheck : IHealthCheck
     }
 
     private static string Key(SlowCallCircuitBreakerSnapshot breaker)
-        => breaker.PipelineInstanceName is null
+        => (breaker.PipelineInstanceName is null
             ? $"{breaker.PipelineName}/{breaker.StrategyName}"
-            : $"{breaker.PipelineName}[{breaker.PipelineInstanceName}]/{breaker.StrategyName}";
+            : $"{breaker.PipelineName}[{breaker.PipelineInstanceName}]/{breaker.StrategyName}")
+            + (breaker.BreakerKey is null ? null : $"/{breaker.BreakerKey}");
 
     private static string Describe(string key, SlowCallCircuitBreakerSnapshot breaker)
         => breaker.RetryAfter is { } retryAfter

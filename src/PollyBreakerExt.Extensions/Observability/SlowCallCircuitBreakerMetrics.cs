@@ -14,8 +14,9 @@ namespace PollyBreakerExt;
 /// <remarks>
 /// Created with the registry, so it hears every breaker from the first; the gauges read the registry when a listener
 /// collects, and cost nothing otherwise. Every instrument carries Polly's <c>pipeline.name</c>,
-/// <c>pipeline.instance</c> (when there is one) and <c>strategy.name</c>; a keyed breaker's rejections also carry
-/// <c>breaker_key</c>, capped at 100 values per breaker.
+/// <c>pipeline.instance</c> (when there is one) and <c>strategy.name</c>; a keyed strategy's breakers also carry
+/// <c>breaker_key</c>, capped at 100 values per strategy: later keys' rejections are counted under <c>other</c>, and their
+/// gauges are left out (a gauge of many breakers at once would mean nothing).
 /// </remarks>
 internal sealed class SlowCallCircuitBreakerMetrics
 {
@@ -99,15 +100,26 @@ internal sealed class SlowCallCircuitBreakerMetrics
         return tags;
     }
 
-    private Measurement<T>[] Observe<T>(Func<SlowCallCircuitBreakerSnapshot, T> value)
+    private List<Measurement<T>> Observe<T>(Func<SlowCallCircuitBreakerSnapshot, T> value)
         where T : struct
     {
         var breakers = _registry.GetBreakers();
-        var measurements = new Measurement<T>[breakers.Count];
-        for (var i = 0; i < measurements.Length; i++)
+        var measurements = new List<Measurement<T>>(breakers.Count);
+        foreach (var breaker in breakers)
         {
-            var breaker = breakers[i];
-            measurements[i] = new(value(breaker), Tags(breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName));
+            var tags = Tags(breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName);
+            if (breaker.BreakerKey is { } key)
+            {
+                var tagValue = _breakerKeys.Of(CircuitBreakerKey.Of(breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName), key);
+                if (tagValue == OtherBreakerKey)
+                {
+                    continue;
+                }
+
+                tags.Add(BreakerKeyTag, tagValue);
+            }
+
+            measurements.Add(new(value(breaker), tags));
         }
 
         return measurements;
@@ -125,6 +137,11 @@ internal sealed class SlowCallCircuitBreakerMetrics
     private void OnStateChanged(RegisteredCircuitBreaker breaker, CircuitStateChangedArguments args)
     {
         var tags = Tags(breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName);
+        if (breaker.BreakerKey is { } key)
+        {
+            tags.Add(BreakerKeyTag, _breakerKeys.Of(CircuitBreakerKey.Of(breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName), key));
+        }
+
         var transitionTags = tags;
         transitionTags.Add(PreviousStateTag, TagValue(args.PreviousState));
         transitionTags.Add(StateTag, TagValue(args.NewState));

@@ -49,7 +49,7 @@ public sealed class CircuitBreakerHistory
         var rings = new Dictionary<string, CircuitBreakerTransitionRing>(StringComparer.Ordinal);
         foreach (var breaker in _registry.GetLive())
         {
-            var key = CircuitBreakerKey.Of(breaker);
+            var key = breaker.Key;
             var ring = RingOf(breaker);
             if (!rings.TryGetValue(key, out var listed) || LastAt(ring) > LastAt(listed))
             {
@@ -111,7 +111,7 @@ public sealed class CircuitBreakerHistory
             return;
         }
 
-        var key = CircuitBreakerKey.Of(breaker);
+        var key = breaker.Key;
         foreach (var subscriber in subscribers)
         {
             subscriber(key, transition);

@@ -3,11 +3,12 @@ using Polly.CircuitBreaker;
 namespace PollyBreakerExt;
 
 /// <summary>
-/// The last <see cref="Capacity"/> transitions of one breaker, in a fixed array that overwrites the oldest; and since when
+/// The last <see cref="Capacity"/> transitions of one breaker, in an array that overwrites the oldest; and since when
 /// the breaker has been in its current state.
 /// </summary>
 /// <remarks>
-/// Written on transitions only (a breaker raises them one at a time) and read by operators; the lock is never taken on a
+/// The array grows with the transitions up to <see cref="Capacity"/>, so the many breakers of a keyed strategy that never
+/// leave closed cost a few bytes each, not a full ring. Written on transitions only (a breaker raises them one at a time) and read by operators; the lock is never taken on a
 /// call that does not change the state.
 /// </remarks>
 public sealed class CircuitBreakerTransitionRing
@@ -16,7 +17,7 @@ public sealed class CircuitBreakerTransitionRing
     public const int Capacity = 100;
 
     private readonly Lock _lock = new();
-    private readonly CircuitBreakerTransitionRecord[] _entries = new CircuitBreakerTransitionRecord[Capacity];
+    private CircuitBreakerTransitionRecord[] _entries = [];
     private int _next;
     private int _count;
     private DateTimeOffset _stateSince;
@@ -67,6 +68,12 @@ public sealed class CircuitBreakerTransitionRing
     {
         lock (_lock)
         {
+            // Until full, the entries are in order from index 0 (_next == _count), so growing keeps the ring's arithmetic.
+            if (_count == _entries.Length && _entries.Length < Capacity)
+            {
+                Array.Resize(ref _entries, Math.Min(Capacity, Math.Max(4, _entries.Length * 2)));
+            }
+
             _entries[_next] = transition;
             _next = (_next + 1) % Capacity;
             _count = Math.Min(_count + 1, Capacity);

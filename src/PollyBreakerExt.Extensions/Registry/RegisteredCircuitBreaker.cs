@@ -12,6 +12,8 @@ internal sealed class RegisteredCircuitBreaker
         PipelineName = pipelineName;
         PipelineInstanceName = pipelineInstanceName;
         StrategyName = strategyName;
+        BreakerKey = controller.BreakerKey;
+        Key = CircuitBreakerKey.Of(pipelineName, pipelineInstanceName, strategyName, BreakerKey);
         _controller = new(controller);
     }
 
@@ -20,6 +22,12 @@ internal sealed class RegisteredCircuitBreaker
     public string? PipelineInstanceName { get; }
 
     public string StrategyName { get; }
+
+    /// <summary>Gets the key of a keyed strategy's breaker (<see cref="SlowCallCircuitBreakerHandle.BreakerKey"/>); null otherwise.</summary>
+    public string? BreakerKey { get; }
+
+    /// <summary>Gets its registry key (<see cref="CircuitBreakerKey"/>), kept: the history and the fleet read it on every transition.</summary>
+    public string Key { get; }
 
     /// <summary>
     /// Gets or sets its key in the container's fleet once it joined it; null while it is in none, or in a fleet of its own
@@ -33,6 +41,6 @@ internal sealed class RegisteredCircuitBreaker
 
     public SlowCallCircuitBreakerSnapshot? TakeSnapshot()
         => TryGetController(out var controller)
-            ? new(PipelineName, PipelineInstanceName, StrategyName, controller.CircuitState, controller.Metrics, controller.RetryAfter, FleetKey)
+            ? new(PipelineName, PipelineInstanceName, StrategyName, controller.CircuitState, controller.Metrics, controller.RetryAfter, FleetKey, BreakerKey)
             : null;
 }

@@ -16,8 +16,13 @@ namespace PollyBreakerExt;
 /// when its pipeline is first used.
 /// </para>
 /// <para>
+/// A strategy with a <c>KeySelector</c> lists each key's breaker on its own, under its strategy's names and its
+/// <see cref="SlowCallCircuitBreakerSnapshot.BreakerKey"/>, and joins the container's fleet as <c>{registry key}/{key}</c>.
+/// </para>
+/// <para>
 /// Breakers are held by weak reference and leave the list once their pipeline is disposed: when the container is
-/// disposed, or when a configuration reload replaces the pipeline with a fresh breaker.
+/// disposed, or when a configuration reload replaces the pipeline with a fresh breaker. A key's breaker leaves it as soon
+/// as its strategy forgets it (<c>MaxKeys</c>, <c>KeyIdleTimeout</c>), so the list stays as bounded as the keys.
 /// </para>
 /// </remarks>
 public sealed class SlowCallCircuitBreakerRegistry
@@ -25,6 +30,11 @@ public sealed class SlowCallCircuitBreakerRegistry
     private readonly Lock _lock = new();
     private readonly List<RegisteredCircuitBreaker> _breakers = [];
     private readonly List<CircuitBreakerSelector> _isolations = [];
+    private int _purgeAt = MinPurgeAt; // the list's length at which registering drops the dead entries again
+
+    // Dropping dead entries scans the list: done when it has doubled since, so a keyed strategy that builds and forgets
+    // a million keys' breakers pays O(1) per breaker and the list holds at most twice the live ones.
+    private const int MinPurgeAt = 64;
 
     private readonly ICircuitBreakerFleet? _fleet;
 
@@ -67,6 +77,7 @@ public sealed class SlowCallCircuitBreakerRegistry
     public IReadOnlyList<SlowCallCircuitBreakerSnapshot> GetBreakers()
     {
         var snapshots = new List<SlowCallCircuitBreakerSnapshot>();
+        var indexByKey = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var breaker in GetLive())
         {
             if (breaker.TakeSnapshot() is not { } snapshot)
@@ -76,10 +87,10 @@ public sealed class SlowCallCircuitBreakerRegistry
 
             // When two callers ask Polly's registry for a pipeline that does not exist yet, both build one and one is
             // dropped undisposed: its breaker lives on, unused, until collected. It is never used, so it is closed and
-            // empty; keep whichever twin shows more, so the list has one entry per name and never hides the live one.
-            var twin = snapshots.FindIndex(listed => HasSameNames(listed, snapshot));
-            if (twin < 0)
+            // empty; keep whichever twin shows more, so the list has one entry per key and never hides the live one.
+            if (!indexByKey.TryGetValue(breaker.Key, out var twin))
             {
+                indexByKey.Add(breaker.Key, snapshots.Count);
                 snapshots.Add(snapshot);
             }
             else if (IsPristine(snapshots[twin]))
@@ -112,17 +123,7 @@ public sealed class SlowCallCircuitBreakerRegistry
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(pipelineName);
-
-        var selector = new CircuitBreakerSelector(pipelineName, pipelineInstanceName, strategyName);
-        lock (_lock)
-        {
-            if (!_isolations.Contains(selector))
-            {
-                _isolations.Add(selector);
-            }
-        }
-
-        return await ApplyAsync(selector, static (breaker, token) => breaker.IsolateAsync(token), cancellationToken).ConfigureAwait(false);
+        return await IsolateSelectedAsync(new CircuitBreakerSelector(pipelineName, pipelineInstanceName, strategyName), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -145,14 +146,47 @@ public sealed class SlowCallCircuitBreakerRegistry
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(pipelineName);
+        return await CloseSelectedAsync(new CircuitBreakerSelector(pipelineName, pipelineInstanceName, strategyName), cancellationToken).ConfigureAwait(false);
+    }
 
-        var selector = new CircuitBreakerSelector(pipelineName, pipelineInstanceName, strategyName);
-        lock (_lock)
+    /// <summary>
+    /// Isolates the one breaker listed under <paramref name="key"/> (<see cref="SlowCallCircuitBreakerSnapshot.Key"/>): for
+    /// a key's breaker of a keyed strategy, that key only. Remembered as <see cref="IsolateAsync"/> remembers, for that key.
+    /// </summary>
+    /// <param name="key">The breaker key, as <see cref="SlowCallCircuitBreakerSnapshot.Key"/> shows it.</param>
+    /// <param name="cancellationToken">The token passed to the breaker's callbacks.</param>
+    /// <returns><see langword="false"/> when no live breaker with a pipeline name is listed under <paramref name="key"/>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is <see langword="null"/> or empty.</exception>
+    public async Task<bool> IsolateByKeyAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (SelectorOf(key) is not { } selector)
         {
-            _isolations.RemoveAll(selector.Covers);
+            return false;
         }
 
-        return await ApplyAsync(selector, static (breaker, token) => breaker.CloseAsync(token), cancellationToken).ConfigureAwait(false);
+        await IsolateSelectedAsync(selector, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Closes the one breaker listed under <paramref name="key"/> (<see cref="SlowCallCircuitBreakerSnapshot.Key"/>): for a
+    /// key's breaker of a keyed strategy, that key only.
+    /// </summary>
+    /// <param name="key">The breaker key, as <see cref="SlowCallCircuitBreakerSnapshot.Key"/> shows it.</param>
+    /// <param name="cancellationToken">The token passed to the breaker's callbacks.</param>
+    /// <returns><see langword="false"/> when no live breaker with a pipeline name is listed under <paramref name="key"/>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is <see langword="null"/> or empty.</exception>
+    public async Task<bool> CloseByKeyAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (SelectorOf(key) is not { } selector)
+        {
+            return false;
+        }
+
+        await CloseSelectedAsync(selector, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Adds a breaker that was just built. Called from the telemetry listener, inside Polly's pipeline build.</summary>
@@ -167,7 +201,11 @@ public sealed class SlowCallCircuitBreakerRegistry
         bool isolate;
         lock (_lock)
         {
-            _breakers.RemoveAll(static registered => !registered.TryGetController(out _));
+            if (_breakers.Count >= _purgeAt)
+            {
+                PurgeDead_NeedsLock();
+            }
+
             _breakers.Add(breaker);
             isolate = _isolations.Exists(selector => selector.Matches(breaker));
         }
@@ -178,7 +216,7 @@ public sealed class SlowCallCircuitBreakerRegistry
         controller.StateChanged += args => StateChanged?.Invoke(breaker, args);
 
         // The breaker joins the container's fleet under its registry key (DESIGN W1); one built with its own fleet keeps it.
-        if (_fleet is not null && controller.JoinFleet(_fleet, FleetKey(breaker)))
+        if (_fleet is not null && controller.JoinFleet(_fleet, breaker.Key))
         {
             breaker.FleetKey = controller.FleetMember?.Key;
         }
@@ -190,6 +228,44 @@ public sealed class SlowCallCircuitBreakerRegistry
         }
     }
 
+    private Task<int> IsolateSelectedAsync(CircuitBreakerSelector selector, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_isolations.Contains(selector))
+            {
+                _isolations.Add(selector);
+            }
+        }
+
+        return ApplyAsync(selector, static (breaker, token) => breaker.IsolateAsync(token), cancellationToken);
+    }
+
+    private Task<int> CloseSelectedAsync(CircuitBreakerSelector selector, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _isolations.RemoveAll(selector.Covers);
+        }
+
+        return ApplyAsync(selector, static (breaker, token) => breaker.CloseAsync(token), cancellationToken);
+    }
+
+    /// <summary>Selects exactly the live breaker listed under <paramref name="key"/>; null when there is none, or it has no pipeline name.</summary>
+    private CircuitBreakerSelector? SelectorOf(string key)
+    {
+        foreach (var breaker in GetLive())
+        {
+            if (string.Equals(breaker.Key, key, StringComparison.Ordinal) && breaker.PipelineName is { } pipelineName)
+            {
+                // The strategy name is always set, so the selector matches the key's breaker and not its siblings or the default one.
+                return new CircuitBreakerSelector(pipelineName, breaker.PipelineInstanceName, breaker.StrategyName, breaker.BreakerKey);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Passes on a rejection reported through Polly's telemetry. Called from the telemetry listener.</summary>
     internal void OnCallRejected(ResilienceTelemetrySource source, in OnCircuitRejectedArguments rejected)
         => CallRejected?.Invoke(source, rejected);
@@ -199,19 +275,28 @@ public sealed class SlowCallCircuitBreakerRegistry
     {
         lock (_lock)
         {
-            _breakers.RemoveAll(static registered => !registered.TryGetController(out _));
+            PurgeDead_NeedsLock();
             return [.. _breakers];
         }
     }
 
-    /// <summary>The breaker key of DESIGN W1: pipeline, instance and strategy names joined by <c>/</c>, empty ones left out.</summary>
-    internal static string FleetKey(RegisteredCircuitBreaker breaker)
-        => string.Join('/', new[] { breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName }.Where(static part => !string.IsNullOrEmpty(part)));
+    /// <summary>Gets how many entries the list holds, dead ones not yet dropped included; read by tests of its bound.</summary>
+    internal int EntryCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _breakers.Count;
+            }
+        }
+    }
 
-    private static bool HasSameNames(SlowCallCircuitBreakerSnapshot left, SlowCallCircuitBreakerSnapshot right)
-        => string.Equals(left.PipelineName, right.PipelineName, StringComparison.Ordinal)
-            && string.Equals(left.PipelineInstanceName, right.PipelineInstanceName, StringComparison.Ordinal)
-            && string.Equals(left.StrategyName, right.StrategyName, StringComparison.Ordinal);
+    private void PurgeDead_NeedsLock()
+    {
+        _breakers.RemoveAll(static registered => !registered.TryGetController(out _));
+        _purgeAt = Math.Max(MinPurgeAt, 2 * _breakers.Count);
+    }
 
     private static bool IsPristine(SlowCallCircuitBreakerSnapshot snapshot)
         => snapshot.State == CircuitState.Closed && snapshot.Metrics.Calls == 0;

@@ -15,7 +15,8 @@ public sealed class SlowCallCircuitBreakerSnapshot
         CircuitState state,
         CircuitMetrics metrics,
         TimeSpan? retryAfter,
-        string? fleetKey = null)
+        string? fleetKey = null,
+        string? breakerKey = null)
     {
         PipelineName = pipelineName;
         PipelineInstanceName = pipelineInstanceName;
@@ -24,6 +25,7 @@ public sealed class SlowCallCircuitBreakerSnapshot
         Metrics = metrics;
         RetryAfter = retryAfter;
         FleetKey = fleetKey;
+        BreakerKey = breakerKey;
     }
 
     /// <summary>
@@ -41,6 +43,14 @@ public sealed class SlowCallCircuitBreakerSnapshot
     /// <summary>Gets the breaker's strategy name: its options' <see cref="Polly.ResilienceStrategyOptions.Name"/>.</summary>
     public string StrategyName { get; }
 
+    /// <summary>
+    /// Gets the key of this breaker when its strategy has a <c>KeySelector</c>: each key has a breaker of its own, listed on
+    /// its own; <see langword="null"/> for an unkeyed breaker and for a keyed strategy's shared default breaker.
+    /// </summary>
+    /// <remarks>Left out of JSON when <see langword="null"/>, so an unkeyed breaker serializes as before.</remarks>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? BreakerKey { get; }
+
     /// <summary>Gets the circuit's state.</summary>
     /// <remarks>Serialized to JSON by name (<c>"Open"</c>), so an endpoint returning snapshots reads well.</remarks>
     [JsonConverter(typeof(JsonStringEnumConverter<CircuitState>))]
@@ -53,8 +63,9 @@ public sealed class SlowCallCircuitBreakerSnapshot
     public TimeSpan? RetryAfter { get; }
 
     /// <summary>
-    /// Gets the breaker key: pipeline, instance and strategy name joined by <c>/</c>, empty parts left out, as the operator
-    /// endpoints, the history and the dashboard name the breaker.
+    /// Gets the breaker key: pipeline, instance and strategy name joined by <c>/</c>, empty parts left out, then
+    /// <see cref="BreakerKey"/> when there is one (<c>orders/payments/tenant-42</c>), as the operator endpoints, the history,
+    /// the dashboard and the container's fleet name the breaker.
     /// </summary>
     [JsonIgnore]
     public string Key => CircuitBreakerKey.Of(this);
@@ -68,5 +79,5 @@ public sealed class SlowCallCircuitBreakerSnapshot
 
     /// <inheritdoc/>
     public override string ToString()
-        => $"{PipelineName}{(PipelineInstanceName is null ? null : $"[{PipelineInstanceName}]")}/{StrategyName}: {State}, {Metrics}";
+        => $"{PipelineName}{(PipelineInstanceName is null ? null : $"[{PipelineInstanceName}]")}/{StrategyName}{(BreakerKey is null ? null : $"/{BreakerKey}")}: {State}, {Metrics}";
 }

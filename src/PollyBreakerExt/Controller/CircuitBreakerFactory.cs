@@ -35,7 +35,7 @@ internal sealed class CircuitBreakerFactory<T>
     /// <summary>
     /// Builds one breaker. The strategy's own (unkeyed, or a keyed strategy's default) takes its manual control, state
     /// provider and fleet as named and announces itself to registries; a key's breaker joins the fleet as
-    /// <c>name/key</c> and starts isolated when <paramref name="startIsolated"/>.
+    /// <c>name/key</c>, starts isolated when <paramref name="startIsolated"/>, and is announced by the caller (<see cref="Announce"/>).
     /// </summary>
     public CircuitCallExecutor<T> Create(string? key, bool isStrategysOwn, bool startIsolated = false)
     {
@@ -79,15 +79,25 @@ internal sealed class CircuitBreakerFactory<T>
 
         if (isStrategysOwn)
         {
-            var resilienceContext = ResilienceContextPool.Shared.Get();
-            _telemetry.Report(
-                new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnSlowCallCircuitBreakerCreated),
-                resilienceContext,
-                new OnSlowCallCircuitBreakerCreatedArguments(controller));
-            ResilienceContextPool.Shared.Return(resilienceContext);
+            Announce(controller);
         }
 
         return new CircuitCallExecutor<T>(controller, options.ShouldHandle);
+    }
+
+    /// <summary>
+    /// Announces a built breaker through the telemetry event <c>OnSlowCallCircuitBreakerCreated</c>, which is how registries,
+    /// health checks, metrics and a container's fleet find it. <see cref="Create"/> does it for the strategy's own breaker; a
+    /// key's breaker is announced by its keyed set once it is reachable and no lock is held, since listeners may run user code.
+    /// </summary>
+    public void Announce(SlowCallCircuitBreakerHandle breaker)
+    {
+        var resilienceContext = ResilienceContextPool.Shared.Get();
+        _telemetry.Report(
+            new(ResilienceEventSeverity.Debug, SlowCallCircuitBreakerConstants.OnSlowCallCircuitBreakerCreated),
+            resilienceContext,
+            new OnSlowCallCircuitBreakerCreatedArguments(breaker));
+        ResilienceContextPool.Shared.Return(resilienceContext);
     }
 
     // A copy of what the breakers read later, when a new key comes: the user's options object may change after the build.

@@ -80,7 +80,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     public string BreakerName { get; }
 
     /// <summary>Gets the key this breaker serves in a keyed strategy; <see langword="null"/> for an unkeyed or the default breaker.</summary>
-    public string? BreakerKey { get; }
+    public override string? BreakerKey { get; }
 
     public override string Name => BreakerName;
 

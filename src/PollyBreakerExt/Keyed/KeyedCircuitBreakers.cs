@@ -183,6 +183,10 @@ internal sealed class KeyedCircuitBreakers<T> : IKeyedCircuitBreakers, IManualCo
             _ = startedIsolated ? controller.CloseAsync(CancellationToken.None) : controller.IsolateAsync(CancellationToken.None);
         }
 
+        // Announced outside the creation lock: registries and fleets that hear it may run user code (a registry's isolation
+        // raises the breaker's callbacks). Calls of the key may run through it meanwhile; they are its own, counted as usual.
+        _factory.Announce(breaker.Executor.Controller);
+
         if (count > Volatile.Read(ref _sweepAt))
         {
             ForgetLeastRecentlyUsed(now, breaker);
@@ -249,7 +253,7 @@ internal sealed class KeyedCircuitBreakers<T> : IKeyedCircuitBreakers, IManualCo
         }
 
         Interlocked.Decrement(ref _count);
-        breaker.Executor.Controller.Dispose(); // leaves the fleet; the key comes back as a fresh, closed breaker
+        breaker.Executor.Controller.Dispose(); // leaves the fleet, and registries drop it; the key comes back as a fresh, closed breaker
         return true;
     }
 
