@@ -69,6 +69,19 @@ internal static class IntegrationSnippets
         // end snippet
     }
 
+    public static void PerAuthority(IServiceCollection services)
+    {
+        // snippet: integration-per-authority
+        services.AddHttpClient("inventory")
+            .AddSlowCallResilienceHandler(options =>
+            {
+                options.CircuitBreaker.PerAuthority = true; // one breaker per scheme://host:port, bounded
+                options.CircuitBreaker.MaxKeys = 1_000;
+                options.CircuitBreaker.KeyIdleTimeout = TimeSpan.FromMinutes(10);
+            });
+        // end snippet
+    }
+
     public static void ReadyHandler(IServiceCollection services)
     {
         // snippet: integration-ready-handler
