@@ -22,6 +22,9 @@ public sealed class DemoTimings
 
     public TimeSpan BreakDuration => Scale(3_000);
 
+    /// <summary>After the breaker closes from half-open, the admitted share of calls rises to 100 % over this long.</summary>
+    public TimeSpan RecoveryRampUp => Scale(6_000);
+
     public TimeSpan RetryDelay => Scale(100);
 
     /// <summary>Longer than the slow phase's latency: a slow upstream answers late, it does not time out.</summary>
@@ -37,6 +40,14 @@ public sealed class DemoTimings
     public TimeSpan SlowLatencyMin => Scale(1_000);
 
     public TimeSpan SlowLatencyMax => Scale(1_400);
+
+    /// <summary>
+    /// The first answers of a recovered upstream (caches cold, pools refilling): slower than healthy, still below
+    /// <see cref="SlowCallThreshold"/>, so the half-open probes take long enough for calls to queue behind them.
+    /// </summary>
+    public TimeSpan ColdLatencyMin => Scale(150);
+
+    public TimeSpan ColdLatencyMax => Scale(300);
 
     public TimeSpan FailingLatencyMin => Scale(10);
 

@@ -6,7 +6,8 @@ namespace PollyBreakerExt.Demo.Tests;
 
 /// <summary>
 /// The demo's whole story in real time, at double speed (about 15 s): the breaker opens while the upstream is slow or
-/// failing, rejected calls are answered from the cache, it closes once the upstream recovers, and the chart is a PNG.
+/// failing, rejected calls are answered from the cache, it closes once the upstream recovers and ramps traffic back up
+/// (RecoveryRampUp), and the chart is a PNG.
 /// </summary>
 /// <remarks>
 /// The timings leave wide margins for a loaded machine: the slow phase's calls take 2.5 to 3.5 times the slow-call
@@ -30,7 +31,7 @@ public sealed class ScenarioTests : IDisposable
     }
 
     [Fact]
-    public async Task The_breaker_opens_when_the_upstream_degrades_answers_from_cache_and_closes_after_recovery()
+    public async Task The_breaker_opens_when_the_upstream_degrades_answers_from_cache_and_closes_after_recovery_ramping_traffic_back_up()
     {
         var chart = Path.Combine(_folder, "timeline.png");
         var options = new DemoOptions { Duration = TimeSpan.FromSeconds(30), Speed = 2, OutPath = chart };
@@ -65,11 +66,27 @@ public sealed class ScenarioTests : IDisposable
         Assert.Equal(CircuitState.Closed, result.Timeline[^1].State);
         Assert.True(result.PhaseSummaries.Single(row => row.Phase == UpstreamPhase.Recovered).Ok > 0);
 
+        // After the close, the recovery ramp let traffic back in gradually: calls were turned away at once early in it, and
+        // the admitted share rose (the cold upstream's slow probes make calls queue behind the half-open, so it has a share
+        // to start from). Halves of the ramp hold dozens of calls each, so the comparison has a wide margin.
+        var ramp = Assert.Single(result.RampSegments());
+        Assert.True(ramp.Start >= recoveredAt, $"the ramp began at {ramp.Start}, before the upstream recovered at {recoveredAt}");
+        Assert.InRange(ramp.StartShare, 0.01, 0.99);
+        var middle = ramp.Start + ((ramp.End - ramp.Start) / 2);
+        var (firstCalls, firstRejected) = result.CallsBetween(ramp.Start, middle);
+        var (secondCalls, secondRejected) = result.CallsBetween(middle, ramp.End);
+        Assert.True(firstRejected > 0, "no call was rejected in the first half of the ramp");
+        Assert.True(
+            (double)(firstCalls - firstRejected) / firstCalls < (double)(secondCalls - secondRejected) / secondCalls,
+            $"the admitted share did not rise: {firstCalls - firstRejected} of {firstCalls}, then {secondCalls - secondRejected} of {secondCalls}");
+        Assert.Equal(0, result.CallsBetween(ramp.Start + result.Timings.RecoveryRampUp, result.Elapsed).Rejected);
+
         // The summary and the transitions were printed; the chart is a PNG.
         var printed = log.ToString();
         Assert.Contains("closed -> open", printed, StringComparison.Ordinal);
         Assert.Contains("half-open -> closed", printed, StringComparison.Ordinal);
         Assert.Contains("Summary per phase", printed, StringComparison.Ordinal);
+        Assert.Contains("Recovery ramp from", printed, StringComparison.Ordinal);
         Assert.Contains(Path.GetFullPath(chart), printed, StringComparison.Ordinal);
 
         var bytes = await File.ReadAllBytesAsync(chart);

@@ -21,6 +21,9 @@ public static class ProductApiApp
     /// <summary>The name AddResilienceHandler gives the handler's pipeline, as the registry lists it.</summary>
     public const string PipelineName = ClientName + "-slowcall";
 
+    /// <summary>Fast successful probes that close the breaker; also how many calls its half-open admits.</summary>
+    public const int SuccessThreshold = 2;
+
     /// <summary>
     /// Builds the app. <paramref name="url"/> null listens on 127.0.0.1 at a free port; <paramref name="upstreamControl"/>,
     /// when given, adds <c>/upstream/phase</c> to switch the upstream's phase; <paramref name="configureServices"/> adds
@@ -92,7 +95,8 @@ public static class ProductApiApp
         breaker.SlowCallDurationThreshold = timings.SlowCallThreshold;
         breaker.SlowCallRatio = 0.5;
         breaker.BreakDuration = timings.BreakDuration;
-        breaker.SuccessThreshold = 2;
+        breaker.SuccessThreshold = SuccessThreshold;
+        breaker.RecoveryRampUp = timings.RecoveryRampUp; // after the close, let traffic back in gradually
         breaker.OnStateChanged = transitions.OnStateChanged;
 
         options.TotalRequestTimeout.Timeout = timings.TotalRequestTimeout;

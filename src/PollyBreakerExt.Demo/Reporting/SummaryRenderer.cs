@@ -41,6 +41,12 @@ public static class SummaryRenderer
     public static IEnumerable<string> Totals(ScenarioResult result)
     {
         yield return Invariant($"Trips (closed -> open): {result.Trips}; reopened from half-open: {result.Reopenings}; closings: {result.Closings}.");
+        foreach (var ramp in result.RampSegments())
+        {
+            yield return Invariant(
+                $"Recovery ramp from t={ramp.Start.TotalSeconds:0.00}s to {ramp.End.TotalSeconds:0.00}s: admitted share rose from {ramp.StartShare:0%} to 100%; {result.CallsBetween(ramp.Start, ramp.End).Rejected} calls rejected at once meanwhile.");
+        }
+
         yield return Invariant(
             $"Time open: {result.TimeOpen.TotalSeconds:0.0} s, half-open: {result.TimeHalfOpen.TotalSeconds:0.0} s, of {result.Elapsed.TotalSeconds:0.0} s in all (speed x{result.Options.Speed:0.##}).");
     }

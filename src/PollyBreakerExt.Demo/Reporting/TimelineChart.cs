@@ -40,6 +40,14 @@ public static class TimelineChart
             band.LineStyle.Width = 0;
         }
 
+        // The recovery ramp: closed, but admitting a share of calls that rises to all of them.
+        foreach (var (start, stop, _) in result.RampSegments())
+        {
+            var band = plot.Add.Rectangle(start.TotalSeconds, stop.TotalSeconds, BandBottom, BandTop);
+            band.FillStyle.Color = RampColor;
+            band.LineStyle.Width = 0;
+        }
+
         var bandLabel = plot.Add.Text("breaker", 0, (BandBottom + BandTop) / 2);
         bandLabel.LabelFontSize = 11;
         bandLabel.LabelFontColor = Colors.White;
@@ -52,6 +60,8 @@ public static class TimelineChart
         // Slow first and wider, so that where both ratios are equal the failure line shows on top of it.
         AddRatio(plot, result, sample => sample.Metrics.SlowCallRatio, new Color(255, 167, 38), 5, "slow-call ratio (window)");
         AddRatio(plot, result, sample => sample.Metrics.FailureRatio, new Color(211, 47, 47), 2.5f, "failure ratio (window)");
+
+        AddRamps(plot, result);
 
         var (binTimes, callRates, rejectedRates) = Throughput(result, end);
         var throughput = plot.Add.ScatterLine(binTimes, callRates, new Color(25, 118, 210));
@@ -73,6 +83,8 @@ public static class TimelineChart
                 LineWidth = 0,
             });
         }
+
+        plot.Legend.ManualItems.Add(new LegendItem { LabelText = "breaker closed, ramping up", FillColor = RampColor, LineWidth = 0 });
 
         plot.Title(TransitionText.Invariant(
             $"Slow-call circuit breaker: {result.Trips} trip(s), {result.Reopenings} reopening(s), {result.Closings} closing(s); open {result.TimeOpen.TotalSeconds:0.0} s of {result.Elapsed.TotalSeconds:0.0} s (speed x{result.Options.Speed:0.##})"));
@@ -139,6 +151,54 @@ public static class TimelineChart
         }
     }
 
+    /// <summary>
+    /// Draws each recovery ramp on the ratio axis: the share of calls the breaker admitted, measured over twelfths of the
+    /// ramp, against the line it aims at (from the half-open's share to 100 %).
+    /// </summary>
+    private static void AddRamps(Plot plot, ScenarioResult result)
+    {
+        var first = true;
+        foreach (var (start, stop, startShare) in result.RampSegments())
+        {
+            var length = stop - start;
+            if (length <= TimeSpan.Zero)
+            {
+                continue;
+            }
+
+            var target = plot.Add.ScatterLine(
+                new[] { start.TotalSeconds, (start + result.Timings.RecoveryRampUp).TotalSeconds },
+                new[] { startShare, 1 },
+                RampLineColor);
+            target.LineWidth = 1.5f;
+            target.LinePattern = LinePattern.Dotted;
+
+            var times = new List<double>();
+            var shares = new List<double>();
+            var step = result.Timings.RecoveryRampUp / 12;
+            for (var from = start; from < stop; from += step)
+            {
+                var to = from + step < stop ? from + step : stop;
+                var (calls, rejected) = result.CallsBetween(from, to);
+                if (calls > 0)
+                {
+                    times.Add((from + ((to - from) / 2)).TotalSeconds);
+                    shares.Add((double)(calls - rejected) / calls);
+                }
+            }
+
+            var measured = plot.Add.ScatterLine(times.ToArray(), shares.ToArray(), RampLineColor);
+            measured.LineWidth = 2;
+            measured.MarkerSize = 6;
+            if (first)
+            {
+                target.LegendText = "ramp target share";
+                measured.LegendText = "share of calls admitted while ramping";
+                first = false;
+            }
+        }
+    }
+
     /// <summary>Bins the clients' completed calls into about 60 intervals: calls/s and rejected calls/s.</summary>
     private static (double[] Times, double[] Calls, double[] Rejected) Throughput(ScenarioResult result, double end)
     {
@@ -159,6 +219,10 @@ public static class TimelineChart
         var times = Enumerable.Range(0, bins).Select(i => (i + 0.5) * width).ToArray();
         return (times, calls.Select(count => count / width).ToArray(), rejected.Select(count => count / width).ToArray());
     }
+
+    private static Color RampColor => new(165, 214, 167);
+
+    private static Color RampLineColor => new(0, 121, 107);
 
     private static Color PhaseColor(UpstreamPhase phase) => phase switch
     {

@@ -1,4 +1,5 @@
 using Polly.CircuitBreaker;
+using PollyBreakerExt.Demo.ProductApi;
 using PollyBreakerExt.Demo.Upstream;
 
 namespace PollyBreakerExt.Demo.Scenario;
@@ -79,6 +80,44 @@ public sealed class ScenarioResult
 
         segments.Add((state, start, Elapsed > start ? Elapsed : start));
         return segments;
+    }
+
+    /// <summary>
+    /// Gets each recovery ramp: from a close after successful probes until <c>RecoveryRampUp</c> later, or the next
+    /// transition, or the end; with the share of calls its half-open let through, where the ramp starts from.
+    /// </summary>
+    public IReadOnlyList<(TimeSpan Start, TimeSpan End, double StartShare)> RampSegments()
+    {
+        var ramps = new List<(TimeSpan, TimeSpan, double)>();
+        for (var i = 0; i < Transitions.Count; i++)
+        {
+            var close = Transitions[i];
+            if (close.To != CircuitState.Closed || close.Reason != CircuitTransitionReason.HalfOpenSucceeded || i == 0)
+            {
+                continue;
+            }
+
+            var end = close.At + Timings.RecoveryRampUp;
+            end = i + 1 < Transitions.Count && Transitions[i + 1].At < end ? Transitions[i + 1].At : end;
+            end = end < Elapsed ? end : Elapsed;
+
+            // As the breaker counts it: the probes it admitted (a successful half-open admits SuccessThreshold) over those and
+            // the calls it rejected meanwhile. A half-open that rejected none leaves nothing to ramp.
+            var rejected = CallsBetween(Transitions[i - 1].At, close.At).Rejected;
+            if (rejected > 0)
+            {
+                ramps.Add((close.At, end, (double)ProductApiApp.SuccessThreshold / (ProductApiApp.SuccessThreshold + rejected)));
+            }
+        }
+
+        return ramps;
+    }
+
+    /// <summary>Counts the clients' calls sent from <paramref name="start"/> until <paramref name="end"/>, and those the breaker rejected.</summary>
+    public (int Calls, int Rejected) CallsBetween(TimeSpan start, TimeSpan end)
+    {
+        var sent = Calls.Where(call => call.SentAt >= start && call.SentAt < end).ToList();
+        return (sent.Count, sent.Count(call => call.Rejected));
     }
 
     private TimeSpan TimeIn(CircuitState state)

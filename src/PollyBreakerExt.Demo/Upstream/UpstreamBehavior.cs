@@ -3,16 +3,25 @@ namespace PollyBreakerExt.Demo.Upstream;
 /// <summary>The upstream's current phase and what it makes a request do; switched by the scenario or the serve endpoint.</summary>
 public sealed class UpstreamBehavior
 {
+    /// <summary>How many requests a recovered upstream answers cold (<see cref="DemoTimings.ColdLatencyMin"/>) before it is warm.</summary>
+    public const int ColdRequests = 20;
+
     private readonly DemoTimings _timings;
     private int _phase;
     private long _requests;
+    private int _coldLeft;
 
     public UpstreamBehavior(DemoTimings timings) => _timings = timings;
 
     public UpstreamPhase Phase
     {
         get => (UpstreamPhase)Volatile.Read(ref _phase);
-        set => Volatile.Write(ref _phase, (int)value);
+        set
+        {
+            // Counted in requests, not time: the half-open probes are the first requests to reach it, whenever they come.
+            Volatile.Write(ref _coldLeft, value == UpstreamPhase.Recovered && Phase != UpstreamPhase.Recovered ? ColdRequests : 0);
+            Volatile.Write(ref _phase, (int)value);
+        }
     }
 
     /// <summary>Gets how many requests reached the upstream, retries included.</summary>
@@ -26,6 +35,7 @@ public sealed class UpstreamBehavior
         {
             UpstreamPhase.Slow => new(UpstreamAnswerKind.Product, Latency(_timings.SlowLatencyMin, _timings.SlowLatencyMax)),
             UpstreamPhase.Failing => new(FailureKind(), Latency(_timings.FailingLatencyMin, _timings.FailingLatencyMax)),
+            UpstreamPhase.Recovered when Interlocked.Decrement(ref _coldLeft) >= 0 => new(UpstreamAnswerKind.Product, Latency(_timings.ColdLatencyMin, _timings.ColdLatencyMax)),
             _ => new(UpstreamAnswerKind.Product, Latency(_timings.HealthyLatencyMin, _timings.HealthyLatencyMax)),
         };
     }
