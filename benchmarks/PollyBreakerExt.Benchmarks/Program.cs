@@ -35,6 +35,11 @@ public static class Program
             return InterleavedContention.Run(args);
         }
 
+        if (args is ["--keyed-cost", ..])
+        {
+            return KeyedCost.Run(args);
+        }
+
         if (args is ["--interleaved", ..])
         {
             return InterleavedComparison.Run(args);

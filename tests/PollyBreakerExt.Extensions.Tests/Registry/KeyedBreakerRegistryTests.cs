@@ -1,4 +1,5 @@
 using Polly.Registry;
+using Xunit.Abstractions;
 
 namespace PollyBreakerExt.Extensions.Tests.Registry;
 
@@ -6,10 +7,11 @@ namespace PollyBreakerExt.Extensions.Tests.Registry;
 /// A keyed strategy's breakers (DESIGN W10) in a container: each key's breaker is listed, joins the container's fleet as
 /// <c>name/key</c>, and leaves both once its strategy forgets it, so the registry stays as bounded as the keys.
 /// </summary>
-public sealed class KeyedBreakerRegistryTests
+public sealed class KeyedBreakerRegistryTests(ITestOutputHelper output)
 {
     private static readonly ResiliencePropertyKey<string> Tenant = new("tenant");
     private readonly FakeTimeProvider _time = new();
+    private readonly ITestOutputHelper _output = output;
 
     [Fact]
     public async Task Lists_each_keys_breaker_with_its_key_beside_the_shared_default_one()
@@ -92,6 +94,29 @@ public sealed class KeyedBreakerRegistryTests
         Assert.InRange(registry.GetBreakers().Count, MaxKeys / 2, MaxKeys + 1);
         Assert.InRange(most, 1, 2 * (MaxKeys + 1));
         Assert.InRange(registry.EntryCount, 1, MaxKeys + 1);
+    }
+
+    [Fact]
+    public async Task A_listed_keys_breaker_costs_little_more_than_the_breaker_itself()
+    {
+        const int Keys = 10_000;
+        await using var services = TestServices.Build(_time, services => AddKeyed(services, options => options.MaxKeys = Keys));
+        var pipeline = Pipeline(services);
+        var names = Enumerable.Range(0, Keys).Select(i => $"tenant-{i:D5}").ToArray();
+        Call(pipeline, names[0]);
+
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        foreach (var name in names)
+        {
+            Call(pipeline, name);
+        }
+
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        var perKey = (after - before) / (Keys - 1);
+        _output.WriteLine($"{perKey} bytes per key, breaker and registry entry (its history, metrics and fleet hooks) together");
+
+        Assert.Equal(Keys + 1, Registry(services).GetBreakers().Count);
+        Assert.InRange(perKey, 1, 5_120); // the core's breaker is about 3.3 KB; a full history ring up front would add 3.2 KB more
     }
 
     private static void AddKeyed(IServiceCollection services, Action<SlowCallCircuitBreakerStrategyOptions>? configure = null)
