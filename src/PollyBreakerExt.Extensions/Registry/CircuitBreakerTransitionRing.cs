@@ -8,8 +8,8 @@ namespace PollyBreakerExt;
 /// </summary>
 /// <remarks>
 /// The array grows with the transitions up to <see cref="Capacity"/>, so the many breakers of a keyed strategy that never
-/// leave closed cost a few bytes each, not a full ring. Written on transitions only (a breaker raises them one at a time) and read by operators; the lock is never taken on a
-/// call that does not change the state.
+/// leave closed cost a few bytes each, not a full ring. Written on transitions only (a breaker raises them one at a time)
+/// and read by operators; the lock is never taken on a call that does not change the state.
 /// </remarks>
 public sealed class CircuitBreakerTransitionRing
 {

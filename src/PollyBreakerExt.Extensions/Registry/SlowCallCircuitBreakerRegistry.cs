@@ -27,16 +27,15 @@ namespace PollyBreakerExt;
 /// </remarks>
 public sealed class SlowCallCircuitBreakerRegistry
 {
-    private readonly Lock _lock = new();
-    private readonly List<RegisteredCircuitBreaker> _breakers = [];
-    private readonly List<CircuitBreakerSelector> _isolations = [];
-    private int _purgeAt = MinPurgeAt; // the list's length at which registering drops the dead entries again
-
     // Dropping dead entries scans the list: done when it has doubled since, so a keyed strategy that builds and forgets
     // a million keys' breakers pays O(1) per breaker and the list holds at most twice the live ones.
     private const int MinPurgeAt = 64;
 
+    private readonly Lock _lock = new();
+    private readonly List<RegisteredCircuitBreaker> _breakers = [];
+    private readonly List<CircuitBreakerSelector> _isolations = [];
     private readonly ICircuitBreakerFleet? _fleet;
+    private int _purgeAt = MinPurgeAt; // the list's length at which registering drops the dead entries again
 
     internal SlowCallCircuitBreakerRegistry(ICircuitBreakerFleet? fleet = null, TimeProvider? timeProvider = null)
     {
@@ -150,8 +149,10 @@ public sealed class SlowCallCircuitBreakerRegistry
     }
 
     /// <summary>
-    /// Isolates the one breaker listed under <paramref name="key"/> (<see cref="SlowCallCircuitBreakerSnapshot.Key"/>): for
-    /// a key's breaker of a keyed strategy, that key only. Remembered as <see cref="IsolateAsync"/> remembers, for that key.
+    /// Isolates the breaker listed under <paramref name="key"/> (<see cref="SlowCallCircuitBreakerSnapshot.Key"/>): for a
+    /// key's breaker of a keyed strategy, that key only; for any other breaker, what <see cref="IsolateAsync"/> selects by
+    /// its names (a keyed strategy's shared default breaker stands for the whole strategy). Remembered as
+    /// <see cref="IsolateAsync"/> remembers, so the key's breaker built again after a reload starts isolated.
     /// </summary>
     /// <param name="key">The breaker key, as <see cref="SlowCallCircuitBreakerSnapshot.Key"/> shows it.</param>
     /// <param name="cancellationToken">The token passed to the breaker's callbacks.</param>
@@ -170,8 +171,8 @@ public sealed class SlowCallCircuitBreakerRegistry
     }
 
     /// <summary>
-    /// Closes the one breaker listed under <paramref name="key"/> (<see cref="SlowCallCircuitBreakerSnapshot.Key"/>): for a
-    /// key's breaker of a keyed strategy, that key only.
+    /// Closes the breaker listed under <paramref name="key"/> (<see cref="SlowCallCircuitBreakerSnapshot.Key"/>): for a key's
+    /// breaker of a keyed strategy, that key only; for any other breaker, what <see cref="CloseAsync"/> selects by its names.
     /// </summary>
     /// <param name="key">The breaker key, as <see cref="SlowCallCircuitBreakerSnapshot.Key"/> shows it.</param>
     /// <param name="cancellationToken">The token passed to the breaker's callbacks.</param>
