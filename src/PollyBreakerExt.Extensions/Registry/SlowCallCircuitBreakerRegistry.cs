@@ -158,17 +158,8 @@ public sealed class SlowCallCircuitBreakerRegistry
     /// <param name="cancellationToken">The token passed to the breaker's callbacks.</param>
     /// <returns><see langword="false"/> when no live breaker with a pipeline name is listed under <paramref name="key"/>.</returns>
     /// <exception cref="ArgumentException"><paramref name="key"/> is <see langword="null"/> or empty.</exception>
-    public async Task<bool> IsolateByKeyAsync(string key, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(key);
-        if (SelectorOf(key) is not { } selector)
-        {
-            return false;
-        }
-
-        await IsolateSelectedAsync(selector, cancellationToken).ConfigureAwait(false);
-        return true;
-    }
+    public Task<bool> IsolateByKeyAsync(string key, CancellationToken cancellationToken = default)
+        => ByKeyAsync(key, IsolateSelectedAsync, cancellationToken);
 
     /// <summary>
     /// Closes the breaker listed under <paramref name="key"/> (<see cref="SlowCallCircuitBreakerSnapshot.Key"/>): for a key's
@@ -178,17 +169,8 @@ public sealed class SlowCallCircuitBreakerRegistry
     /// <param name="cancellationToken">The token passed to the breaker's callbacks.</param>
     /// <returns><see langword="false"/> when no live breaker with a pipeline name is listed under <paramref name="key"/>.</returns>
     /// <exception cref="ArgumentException"><paramref name="key"/> is <see langword="null"/> or empty.</exception>
-    public async Task<bool> CloseByKeyAsync(string key, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(key);
-        if (SelectorOf(key) is not { } selector)
-        {
-            return false;
-        }
-
-        await CloseSelectedAsync(selector, cancellationToken).ConfigureAwait(false);
-        return true;
-    }
+    public Task<bool> CloseByKeyAsync(string key, CancellationToken cancellationToken = default)
+        => ByKeyAsync(key, CloseSelectedAsync, cancellationToken);
 
     /// <summary>Adds a breaker that was just built. Called from the telemetry listener, inside Polly's pipeline build.</summary>
     internal void Register(ResilienceTelemetrySource source, SlowCallCircuitBreakerHandle controller)
@@ -250,6 +232,18 @@ public sealed class SlowCallCircuitBreakerRegistry
         }
 
         return ApplyAsync(selector, static (breaker, token) => breaker.CloseAsync(token), cancellationToken);
+    }
+
+    private async Task<bool> ByKeyAsync(string key, Func<CircuitBreakerSelector, CancellationToken, Task<int>> apply, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (SelectorOf(key) is not { } selector)
+        {
+            return false;
+        }
+
+        await apply(selector, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Selects exactly the live breaker listed under <paramref name="key"/>; null when there is none, or it has no pipeline name.</summary>
