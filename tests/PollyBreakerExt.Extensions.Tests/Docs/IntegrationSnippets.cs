@@ -118,7 +118,7 @@ internal static class IntegrationSnippets
     {
         // snippet: integration-registry
         var app = builder.Build();
-        app.MapGet("/circuits", (SlowCallCircuitBreakerRegistry registry) => registry.GetBreakers());
+        app.MapGet("/circuits", (SlowCallCircuitBreakerRegistry registry) => SlowCallCircuitBreakerStatus.ListAll(registry));
         app.MapPost("/circuits/{pipeline}/isolate",
             async (string pipeline, SlowCallCircuitBreakerRegistry registry) => await registry.IsolateAsync(pipeline));
         app.MapPost("/circuits/{pipeline}/close",
