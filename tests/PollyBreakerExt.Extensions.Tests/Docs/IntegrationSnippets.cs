@@ -47,9 +47,10 @@ internal static class IntegrationSnippets
             })
             .AddRetry(new RetryStrategyOptions { MaxRetryAttempts = 2 }));
 
-        // Wherever the pipeline is needed:
-        ResiliencePipeline orders = serviceProvider.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
+        // Wherever the pipeline is needed, inject ResiliencePipelineProvider<string> and:
+        // ResiliencePipeline orders = pipelines.GetPipeline("orders");
         // end snippet
+        ResiliencePipeline orders = serviceProvider.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
         GC.KeepAlive(orders);
     }
 
