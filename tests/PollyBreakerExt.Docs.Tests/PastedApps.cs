@@ -38,9 +38,9 @@ internal static partial class PastedApps
         foreach (var block in Snippets.ReadBlocks(page, text).Where(block => block.Name is null || excerpts?.Contains(block.Name) != true))
         {
             var lines = Snippets.Normalize(block.Lines).ToList();
-            while (lines.Count > 0 && UsingLine().IsMatch(lines[0]))
+            while (lines.Count > 0 && (UsingLine().IsMatch(lines[0]) || lines[0].Length == 0))
             {
-                if (!usings.Contains(lines[0]))
+                if (lines[0].Length > 0 && !usings.Contains(lines[0]))
                 {
                     usings.Add(lines[0]);
                 }
@@ -74,7 +74,8 @@ internal static partial class PastedApps
                     consoleApps.Add([]);
                 }
 
-                consoleApps[^1].AddRange(lines.Where(line => !consoleApps[^1].Contains(line) || !Declaration().IsMatch(line)));
+                var pasted = consoleApps[^1];
+                pasted.AddRange(lines.Where(line => !Declaration().IsMatch(line) || !pasted.Contains(line)).ToList());
                 continue;
             }
 
@@ -168,6 +169,6 @@ internal static partial class PastedApps
     [GeneratedRegex(@"\bapp\.")]
     private static partial Regex UsesApp();
 
-    [GeneratedRegex(@"(`|dotnet add package\s+)(?<id>[A-Za-z][\w]*(\.[A-Za-z][\w]*)*)")]
+    [GeneratedRegex(@"(`(dotnet add package\s+)?|dotnet add package\s+)(?<id>[A-Za-z][\w]*(\.[A-Za-z][\w]*)*)")]
     private static partial Regex PackageMention();
 }
