@@ -216,6 +216,22 @@ public sealed class TunerProgramTests : IDisposable
     }
 
     [Theory]
+    [InlineData("replay", "--options")]
+    [InlineData("sweep", "--grid")]
+    public void A_chart_named_svg_is_written_as_svg(string command, string optionsName)
+    {
+        var options = _files.Write("options.json", """{ "FailureThreshold": 2 }""");
+        var chart = _files.Path("chart.SVG");
+
+        var (exitCode, _, error) = Tune.Run(command, "--trace", _trace, optionsName, options, "--chart", chart);
+
+        Assert.True(exitCode == 0, error);
+        var svg = File.ReadAllText(chart);
+        Assert.Contains("<svg", svg, StringComparison.Ordinal);
+        Assert.Contains("</svg>", svg, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(1, true)]
     [InlineData(1_000_000, false)]
     public void A_long_sweep_on_an_interactive_terminal_shows_progress(long threshold, bool shown)
