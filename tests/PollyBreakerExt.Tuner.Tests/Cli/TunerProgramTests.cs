@@ -6,6 +6,8 @@ namespace PollyBreakerExt.Tuner.Tests.Cli;
 
 public sealed class TunerProgramTests : IDisposable
 {
+    private const string EightCandidates = """{ "FailureThreshold": [1, 2, 3, 50], "BreakDuration": ["00:00:00.100", "00:00:01"] }""";
+
     private static readonly string[] ResultFields = ["options", "calls", "admitted", "rejected", "rejectedSuccesses", "admittedFailures", "opens", "timeOpenMs", "firstOpenMs"];
 
     private readonly TempFiles _files = new();
@@ -99,13 +101,8 @@ public sealed class TunerProgramTests : IDisposable
     [Fact]
     public void Sweep_ranks_candidates_by_admitted_failures_plus_rejected_successes_and_prints_the_top()
     {
-        var grid = _files.Write("grid.json", """{ "FailureThreshold": [1, 2, 3, 50], "BreakDuration": ["00:00:00.100", "00:00:01"] }""");
+        var rows = SweepJson(EightCandidates, top: 3);
 
-        var (exitCode, output, error) = Tune.Run("sweep", "--trace", _trace, "--grid", grid, "--top", "3", "--format", "json");
-
-        Assert.True(exitCode == 0, error);
-        using var json = JsonDocument.Parse(output);
-        var rows = json.RootElement.EnumerateArray().ToList();
         Assert.All(rows, row => Assert.Equal(ResultFields, row.EnumerateObject().Select(p => p.Name)));
         var ranked = rows.Where(row => !IsNoBreaker(row)).ToList();
         Assert.Equal(3, ranked.Count);
@@ -131,13 +128,8 @@ public sealed class TunerProgramTests : IDisposable
     [Fact]
     public void Sweep_json_holds_no_breaker_with_null_options_after_the_candidates_that_beat_it()
     {
-        var grid = _files.Write("grid.json", """{ "FailureThreshold": [1, 2, 3, 50], "BreakDuration": ["00:00:00.100", "00:00:01"] }""");
+        var rows = SweepJson(EightCandidates, top: 8);
 
-        var (exitCode, output, error) = Tune.Run("sweep", "--trace", _trace, "--grid", grid, "--top", "8", "--format", "json");
-
-        Assert.True(exitCode == 0, error);
-        using var json = JsonDocument.Parse(output);
-        var rows = json.RootElement.EnumerateArray().ToList();
         Assert.Equal(9, rows.Count);
         var place = rows.FindIndex(IsNoBreaker);
         var noBreaker = rows[place];
@@ -250,6 +242,14 @@ public sealed class TunerProgramTests : IDisposable
     }
 
     public void Dispose() => _files.Dispose();
+
+    private List<JsonElement> SweepJson(string grid, int top)
+    {
+        var (exitCode, output, error) = Tune.Run("sweep", "--trace", _trace, "--grid", _files.Write("grid.json", grid), "--top", $"{top}", "--format", "json");
+        Assert.True(exitCode == 0, error);
+        using var json = JsonDocument.Parse(output);
+        return [.. json.RootElement.EnumerateArray().Select(row => row.Clone())];
+    }
 
     private static bool IsNoBreaker(JsonElement row) => row.GetProperty("options").ValueKind == JsonValueKind.Null;
 
