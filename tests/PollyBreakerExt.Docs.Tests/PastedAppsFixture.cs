@@ -72,7 +72,7 @@ public sealed partial class PastedAppsFixture : IDisposable
         }
 
         File.WriteAllText(Path.Combine(Folder, "pasted.slnx"), solution.Append("</Solution>\n").ToString());
-        (BuildExitCode, BuildOutput) = Run("dotnet", ["build", "pasted.slnx", "-c", "Release", "-nologo", "-p:TreatWarningsAsErrors=false"], Folder, BuildTimeout);
+        (BuildExitCode, BuildOutput) = Run("dotnet", ["build", "pasted.slnx", "-c", "Release", "-nologo"], Folder, BuildTimeout);
     }
 
     /// <summary>Where the apps are: one folder each and <c>pasted.slnx</c>.</summary>
