@@ -50,7 +50,7 @@ public sealed class ProductApiTests : IAsyncLifetime, IDisposable
         var fresh = await GetJsonAsync("products/1", HttpStatusCode.OK);
         Assert.Equal(1, fresh.GetProperty("id").GetInt32());
         Assert.False(fresh.TryGetProperty("_source", out _));
-        Assert.Equal("closed", (await GetJsonAsync("health/circuits", HttpStatusCode.OK)).GetProperty(BreakerName).GetProperty("state").GetString());
+        Assert.Equal("Closed", (await GetJsonAsync("health/circuits", HttpStatusCode.OK)).GetProperty(BreakerName).GetProperty("state").GetString());
         Assert.Equal("Healthy", (await GetJsonAsync("health", HttpStatusCode.OK)).GetProperty("status").GetString());
 
         // Failing: concurrent calls for uncached products fail until the breaker opens and answers 503 at once.
@@ -71,9 +71,9 @@ public sealed class ProductApiTests : IAsyncLifetime, IDisposable
         }
 
         var circuit = (await GetJsonAsync("health/circuits", HttpStatusCode.OK)).GetProperty(BreakerName);
-        Assert.Equal("open", circuit.GetProperty("state").GetString());
-        Assert.True(circuit.GetProperty("failure_count").GetInt32() >= 1);
-        Assert.True(circuit.GetProperty("retry_after_seconds").GetDouble() > 0);
+        Assert.Equal("Open", circuit.GetProperty("state").GetString());
+        Assert.True(circuit.GetProperty("metrics").GetProperty("failures").GetInt32() >= 1);
+        Assert.True(circuit.GetProperty("retryAfterMs").GetInt64() > 0);
         var health = await GetJsonAsync("health", HttpStatusCode.OK); // Degraded still answers 200
         Assert.Equal("Degraded", health.GetProperty("status").GetString());
         Assert.Equal("Open", health.GetProperty("checks").GetProperty("circuit-breakers").GetProperty("data").GetProperty(BreakerName).GetProperty("state").GetString());
@@ -94,7 +94,7 @@ public sealed class ProductApiTests : IAsyncLifetime, IDisposable
             {
             }
 
-            return (await GetJsonAsync("health/circuits", HttpStatusCode.OK)).GetProperty(BreakerName).GetProperty("state").GetString() == "closed";
+            return (await GetJsonAsync("health/circuits", HttpStatusCode.OK)).GetProperty(BreakerName).GetProperty("state").GetString() == "Closed";
         });
         Assert.True(closed, "the breaker should close after the upstream recovered");
         Assert.Equal("Healthy", (await GetJsonAsync("health", HttpStatusCode.OK)).GetProperty("status").GetString());

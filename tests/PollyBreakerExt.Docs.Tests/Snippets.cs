@@ -98,10 +98,21 @@ internal static partial class Snippets
     }
 
     /// <summary>Null when the block shows the region's code; otherwise a message naming the file, the block and the first difference.</summary>
+    /// <remarks>
+    /// The block may start with lines the region does not have: <c>using</c> directives and one-line <c>var</c> declarations
+    /// that a reader pastes into a new app (the region gets them from its test). <c>PastedAppsTests</c> compiles those.
+    /// </remarks>
     public static string? Compare(DocBlock block, CodeRegion region)
     {
         var shown = Normalize(block.Lines);
         var compiled = Normalize(region.Lines);
+        var prefix = 0;
+        while (prefix < shown.Count && shown.Count - prefix > compiled.Count && ReaderSetUpLine().IsMatch(shown[prefix]))
+        {
+            prefix++;
+        }
+
+        shown = Normalize(shown.Skip(prefix).ToList());
         var count = Math.Max(shown.Count, compiled.Count);
         for (var i = 0; i < count; i++)
         {
@@ -122,6 +133,9 @@ internal static partial class Snippets
     }
 
     private static string[] SplitLines(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+
+    [GeneratedRegex(@"^(using [\w.]+;|(await )?(using )?var \w+ = [^;]*;(\s*//.*)?|)$")]
+    private static partial Regex ReaderSetUpLine();
 
     [GeneratedRegex(@"^\s*<!--\s*snippet:\s*(?<name>[A-Za-z0-9_.-]+)\s*-->\s*$")]
     private static partial Regex MarkerPattern();

@@ -9,8 +9,6 @@ await checks.RunAsync("extensions: HttpClient handler on Kestrel, registry, heal
 await checks.RunAsync("extensions: configuration bound and validated", HttpClientChecks.ConfigurationIsBoundAndValidated);
 await checks.RunAsync("extensions: the recorder writes every call the breaker lets run", RecorderChecks.RecorderWritesEveryCallTheBreakerLetsRun);
 await checks.RunAsync("redis: a fleet without Redis trips and rejects locally", RedisChecks.FleetWithoutRedisTripsAndRejectsLocally);
-#if !CONSUMER_AOT // not AOT-compatible yet (its README says why)
-await checks.RunAsync("aspnetcore: operator endpoints list and isolate", AspNetCoreChecks.OperatorEndpointsListAndIsolate);
-#endif
+await checks.RunAsync("aspnetcore: GET /circuits and /circuits/ui list the breaker, POST isolate isolates, /health shows it alike", AspNetCoreChecks.OperatorEndpointsListServeThePageIsolateAndMatchHealth);
 checks.PrintSummary();
 return checks.AllPassed ? 0 : 1;

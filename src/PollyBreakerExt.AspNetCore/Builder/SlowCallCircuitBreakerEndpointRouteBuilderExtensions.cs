@@ -50,62 +50,73 @@ public static class SlowCallCircuitBreakerEndpointRouteBuilderExtensions
         dashboard.Ratios.StartWith(endpoints.ServiceProvider.GetService<IHostApplicationLifetime>(), dashboard);
 
         // As metadata, the dashboard is found with the endpoints it serves (by tests, say), and kept alive with them.
+        // Every handler is a plain RequestDelegate and writes JSON through generated metadata: no reflection, so the
+        // endpoints are safe under trimming and native AOT without the request delegate generator.
         var group = endpoints.MapGroup(pattern).WithMetadata(dashboard);
-        group.MapGet(string.Empty, () => Results.Json(dashboard.List(), CircuitEndpointsJson.Options));
-        group.MapGet("stream", (HttpContext context) => CircuitEventStream.WriteAsync(context, dashboard));
-        group.MapGet("ui", (HttpContext context) => DashboardPage.Page(context, dashboard));
-        group.MapGet(DashboardPage.ScriptPath, DashboardPage.ScriptFile);
-        group.MapGet(DashboardPage.StylePath, DashboardPage.StyleFile);
-        group.MapGet("{**path}", (string? path) =>
-        {
-            if (!CircuitKeyPath.TryParse(path, out var key, out var action) || action != "events")
-            {
-                return NoSuchEndpoint();
-            }
-
-            if (CircuitKeyPath.IsTooLong(key))
-            {
-                return KeyTooLong();
-            }
-
-            return dashboard.Events(key) is { } events ? Results.Json(events, CircuitEndpointsJson.Options) : UnknownKey(key);
-        });
-        group.MapPost("{**path}", async (HttpContext context, string? path) =>
-        {
-            if (await CircuitCommandGuard.RefuseAsync(context).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
-            if (!CircuitKeyPath.TryParse(path, out var key, out var action) || action is not ("isolate" or "close"))
-            {
-                return NoSuchEndpoint();
-            }
-
-            if (CircuitKeyPath.IsTooLong(key))
-            {
-                return KeyTooLong();
-            }
-
-            bool done;
-            try
-            {
-                done = action == "isolate"
-                    ? await dashboard.IsolateAsync(key).ConfigureAwait(false)
-                    : await dashboard.CloseAsync(key).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                // Only a fleet's failure lands here (Redis unreachable, say): the command held on this replica, the others
-                // did not hear it. The fleet logs its own outage; the operator gets a clear status to retry on.
-                return FleetUnreachable(action, exception);
-            }
-
-            return done ? Results.NoContent() : UnknownKey(key);
-        });
+        group.MapGet(string.Empty, context => Results.Json(dashboard.List(), CircuitEndpointsJsonContext.Default.IReadOnlyListSlowCallCircuitBreakerStatus).ExecuteAsync(context));
+        group.MapGet("stream", context => CircuitEventStream.WriteAsync(context, dashboard));
+        group.MapGet("ui", context => DashboardPage.Page(context, dashboard).ExecuteAsync(context));
+        group.MapGet(DashboardPage.ScriptPath, context => DashboardPage.ScriptFile(context).ExecuteAsync(context));
+        group.MapGet(DashboardPage.StylePath, context => DashboardPage.StyleFile(context).ExecuteAsync(context));
+        group.MapGet("{**path}", context => Events(context, dashboard).ExecuteAsync(context));
+        group.MapPost("{**path}", async context => await (await CommandAsync(context, dashboard).ConfigureAwait(false)).ExecuteAsync(context).ConfigureAwait(false));
 
         return group;
     }
+
+    private static IResult Events(HttpContext context, CircuitDashboard dashboard)
+    {
+        if (!CircuitKeyPath.TryParse(PathOf(context), out var key, out var action) || action != "events")
+        {
+            return NoSuchEndpoint();
+        }
+
+        if (CircuitKeyPath.IsTooLong(key))
+        {
+            return KeyTooLong();
+        }
+
+        return dashboard.Events(key) is { } events
+            ? Results.Json(events, CircuitEndpointsJsonContext.Default.CircuitTransitionJsonArray)
+            : UnknownKey(key);
+    }
+
+    private static async Task<IResult> CommandAsync(HttpContext context, CircuitDashboard dashboard)
+    {
+        if (await CircuitCommandGuard.RefuseAsync(context).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!CircuitKeyPath.TryParse(PathOf(context), out var key, out var action) || action is not ("isolate" or "close"))
+        {
+            return NoSuchEndpoint();
+        }
+
+        if (CircuitKeyPath.IsTooLong(key))
+        {
+            return KeyTooLong();
+        }
+
+        bool done;
+        try
+        {
+            done = action == "isolate"
+                ? await dashboard.IsolateAsync(key).ConfigureAwait(false)
+                : await dashboard.CloseAsync(key).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Only a fleet's failure lands here (Redis unreachable, say): the command held on this replica, the others
+            // did not hear it. The fleet logs its own outage; the operator gets a clear status to retry on.
+            return FleetUnreachable(action, exception);
+        }
+
+        return done ? Results.NoContent() : UnknownKey(key);
+    }
+
+    /// <summary>The catch-all route value: the URL-encoded key and the action after it.</summary>
+    private static string? PathOf(HttpContext context) => context.Request.RouteValues["path"] as string;
 
     private static IResult UnknownKey(string key)
         => Results.Problem(

@@ -1,5 +1,3 @@
-using Polly.CircuitBreaker;
-
 namespace PollyBreakerExt;
 
 /// <summary>
@@ -23,33 +21,8 @@ internal sealed class CircuitDashboard
 
     public CircuitRatioHistory Ratios { get; } = new();
 
-    public List<CircuitBreakerJson> List()
-    {
-        var rings = History.RingsByKey();
-        var breakers = new List<CircuitBreakerJson>();
-        foreach (var snapshot in _registry.GetBreakers())
-        {
-            var key = snapshot.Key;
-            var ring = rings.GetValueOrDefault(key);
-            var stateSince = ring?.StateSince ?? TimeProvider.GetUtcNow();
-            breakers.Add(new CircuitBreakerJson(
-                key,
-                snapshot.PipelineName,
-                snapshot.PipelineInstanceName,
-                snapshot.StrategyName,
-                snapshot.State,
-                ring?.Last?.Reason,
-                stateSince,
-                snapshot.State == CircuitState.Closed ? null : ring?.LeftClosedAt ?? stateSince,
-                snapshot.RetryAfter is { } retryAfter ? (long)Math.Ceiling(retryAfter.TotalMilliseconds) : null,
-                CircuitMetricsJson.From(snapshot.Metrics),
-                History.RejectedCalls(snapshot.PipelineName, snapshot.PipelineInstanceName, snapshot.StrategyName),
-                FleetOf(snapshot),
-                snapshot.BreakerKey));
-        }
-
-        return breakers;
-    }
+    /// <summary>Gets every live breaker, in the one JSON shape the project prints a breaker in.</summary>
+    public IReadOnlyList<SlowCallCircuitBreakerStatus> List() => SlowCallCircuitBreakerStatus.ListAll(_registry, _fleet, TimeProvider);
 
     /// <summary>Gets the breaker's transitions, newest first, or <see langword="null"/> when no live breaker has the key.</summary>
     public CircuitTransitionJson[]? Events(string key)
@@ -89,10 +62,6 @@ internal sealed class CircuitDashboard
 
         return true;
     }
-
-    /// <summary>The breaker's fleet (W1): this replica's id and connection, or null when the breaker is in no fleet.</summary>
-    private CircuitFleetJson? FleetOf(SlowCallCircuitBreakerSnapshot snapshot)
-        => _fleet is not null && snapshot.FleetKey is not null ? new CircuitFleetJson(_fleet.ReplicaId, _fleet.IsConnected) : null;
 
     private SlowCallCircuitBreakerSnapshot? Find(string key)
         => _registry.GetBreakers().FirstOrDefault(breaker => string.Equals(breaker.Key, key, StringComparison.Ordinal));

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -48,7 +49,7 @@ internal static class CircuitEventStream
         try
         {
             await response.WriteAsync($"retry: {RetryMilliseconds}\n\n", token).ConfigureAwait(false);
-            await WriteEventAsync(response, "history", new CircuitHistoryJson(dashboard.TimeProvider.GetUtcNow(), dashboard.Ratios.Copy()), token).ConfigureAwait(false);
+            await WriteEventAsync(response, "history", new CircuitHistoryJson(dashboard.TimeProvider.GetUtcNow(), dashboard.Ratios.Copy()), CircuitEndpointsJsonContext.Default.CircuitHistoryJson, token).ConfigureAwait(false);
             await WriteSnapshotAsync(response, dashboard, token).ConfigureAwait(false);
             await foreach (var item in queue.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
@@ -58,7 +59,7 @@ internal static class CircuitEventStream
                 }
                 else
                 {
-                    await WriteEventAsync(response, "transition", CircuitTransitionJson.Of(item.Key, item.Transition), token).ConfigureAwait(false);
+                    await WriteEventAsync(response, "transition", CircuitTransitionJson.Of(item.Key, item.Transition), CircuitEndpointsJsonContext.Default.CircuitTransitionJson, token).ConfigureAwait(false);
                 }
             }
         }
@@ -87,12 +88,12 @@ internal static class CircuitEventStream
     }
 
     private static Task WriteSnapshotAsync(HttpResponse response, CircuitDashboard dashboard, CancellationToken token)
-        => WriteEventAsync(response, "snapshot", new CircuitSnapshotJson(dashboard.TimeProvider.GetUtcNow(), dashboard.List()), token);
+        => WriteEventAsync(response, "snapshot", new CircuitSnapshotJson(dashboard.TimeProvider.GetUtcNow(), dashboard.List()), CircuitEndpointsJsonContext.Default.CircuitSnapshotJson, token);
 
-    private static async Task WriteEventAsync<T>(HttpResponse response, string name, T data, CancellationToken token)
+    private static async Task WriteEventAsync<T>(HttpResponse response, string name, T data, JsonTypeInfo<T> type, CancellationToken token)
     {
         // JSON without indentation has no line breaks, so the data fits one "data:" line.
-        var json = JsonSerializer.Serialize(data, CircuitEndpointsJson.Options);
+        var json = JsonSerializer.Serialize(data, type);
         await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"event: {name}\ndata: {json}\n\n"), token).ConfigureAwait(false);
         await response.Body.FlushAsync(token).ConfigureAwait(false);
     }

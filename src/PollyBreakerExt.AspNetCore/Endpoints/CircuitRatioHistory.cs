@@ -23,7 +23,7 @@ internal sealed class CircuitRatioHistory
     public void StartWith(IHostApplicationLifetime? lifetime, CircuitDashboard dashboard)
         => lifetime?.ApplicationStarted.Register(() => _ = RunAsync(dashboard, lifetime.ApplicationStopping));
 
-    public void Record(DateTimeOffset now, IReadOnlyList<CircuitBreakerJson> breakers)
+    public void Record(DateTimeOffset now, IEnumerable<(string Key, CircuitMetrics Metrics)> breakers)
     {
         var t = now.ToUnixTimeMilliseconds();
         lock (_lock)
@@ -68,7 +68,7 @@ internal sealed class CircuitRatioHistory
             using var timer = new PeriodicTimer(Period, dashboard.TimeProvider);
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
             {
-                Record(dashboard.TimeProvider.GetUtcNow(), dashboard.List());
+                Record(dashboard.TimeProvider.GetUtcNow(), dashboard.List().Select(breaker => (breaker.Key, breaker.Metrics)));
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -41,8 +41,8 @@ internal static partial class DashboardPage
         var html = Placeholder().Replace(Html.Value, placeholder => placeholder.Groups[1].Value switch
         {
             "base" => HtmlEncoder.Default.Encode(basePath),
-            "history" => JsonSerializer.Serialize(new CircuitHistoryJson(now, dashboard.Ratios.Copy()), CircuitEndpointsJson.Options),
-            _ => JsonSerializer.Serialize(new CircuitSnapshotJson(now, dashboard.List()), CircuitEndpointsJson.Options),
+            "history" => JsonSerializer.Serialize(new CircuitHistoryJson(now, dashboard.Ratios.Copy()), CircuitEndpointsJsonContext.Default.CircuitHistoryJson),
+            _ => JsonSerializer.Serialize(new CircuitSnapshotJson(now, dashboard.List()), CircuitEndpointsJsonContext.Default.CircuitSnapshotJson),
         });
         return File(context, html, "text/html; charset=utf-8");
     }

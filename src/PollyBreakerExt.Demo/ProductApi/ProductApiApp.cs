@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
@@ -58,8 +57,10 @@ public static class ProductApiApp
         transitions.ReadMetrics = () => registry.GetBreakers().FirstOrDefault(breaker => breaker.PipelineName == PipelineName)?.Metrics;
 
         app.MapGet("/products/{id:int}", ProductEndpoints.GetProductAsync);
+        // Every breaker by its key, each in the one shape GET /circuits and /health's data show it.
+        var fleet = app.Services.GetService<ICircuitBreakerFleetControl>();
         app.MapGet("/health/circuits", () => Results.Json(
-            registry.GetBreakers().ToDictionary(CircuitSnapshotJson.Name, CircuitSnapshotJson.Describe)));
+            SlowCallCircuitBreakerStatus.ListAll(registry, fleet).ToDictionary(breaker => breaker.Key, StringComparer.Ordinal)));
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         app.MapPrometheusScrapingEndpoint(); // GET /metrics: both meters, for deploy/prometheus and deploy/grafana
         app.MapSlowCallCircuitBreakers("/circuits"); // the operator endpoints and dashboard; no authorization: loopback only
@@ -110,15 +111,7 @@ public static class ProductApiApp
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
-        var body = new
-        {
-            status = report.Status.ToString(),
-            totalDurationMs = report.TotalDuration.TotalMilliseconds,
-            checks = report.Entries.ToDictionary(
-                entry => entry.Key,
-                entry => new { status = entry.Value.Status.ToString(), description = entry.Value.Description, data = entry.Value.Data }),
-        };
-        context.Response.ContentType = "application/json";
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, JsonSerializerOptions.Web, context.RequestAborted);
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return SlowCallCircuitBreakerHealthReportWriter.WriteAsync(context.Response.Body, report, context.RequestAborted);
     }
 }

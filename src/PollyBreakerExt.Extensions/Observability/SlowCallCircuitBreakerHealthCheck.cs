@@ -9,8 +9,8 @@ namespace PollyBreakerExt;
 /// failure status (unhealthy by default) while a breaker of a critical pipeline is not closed.
 /// </summary>
 /// <remarks>
-/// <see cref="HealthCheckResult.Data"/> holds one <see cref="SlowCallCircuitBreakerSnapshot"/> per breaker, keyed
-/// <c>pipeline[instance]/strategy</c>: state, calls, failures, slow calls, ratios and retry-after.
+/// <see cref="HealthCheckResult.Data"/> holds one <see cref="SlowCallCircuitBreakerStatus"/> per breaker, keyed by its
+/// breaker key: the object <c>GET /circuits</c> shows, in the same JSON shape.
 /// </remarks>
 internal sealed class SlowCallCircuitBreakerHealthCheck : IHealthCheck
 {
@@ -30,13 +30,14 @@ internal sealed class SlowCallCircuitBreakerHealthCheck : IHealthCheck
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var breakers = _registry.GetBreakers();
+        // The container's fleet control as the operator endpoints resolve it (the last registered), so both show the same.
+        var breakers = SlowCallCircuitBreakerStatus.ListAll(_registry, _fleets.LastOrDefault());
         var data = new Dictionary<string, object>(breakers.Count, StringComparer.Ordinal);
         var critical = new List<string>();
         var others = new List<string>();
         foreach (var breaker in breakers)
         {
-            var key = Key(breaker);
+            var key = breaker.Key;
             data[key] = breaker;
             if (breaker.State == CircuitState.Closed)
             {
@@ -64,14 +65,8 @@ internal sealed class SlowCallCircuitBreakerHealthCheck : IHealthCheck
         return Task.FromResult(new HealthCheckResult(status, description, exception: null, data));
     }
 
-    private static string Key(SlowCallCircuitBreakerSnapshot breaker)
-        => (breaker.PipelineInstanceName is null
-            ? $"{breaker.PipelineName}/{breaker.StrategyName}"
-            : $"{breaker.PipelineName}[{breaker.PipelineInstanceName}]/{breaker.StrategyName}")
-            + (breaker.BreakerKey is null ? null : $"/{breaker.BreakerKey}");
-
-    private static string Describe(string key, SlowCallCircuitBreakerSnapshot breaker)
-        => breaker.RetryAfter is { } retryAfter
-            ? string.Create(CultureInfo.InvariantCulture, $"{key} is {breaker.State} (retry after {retryAfter.TotalSeconds:0.###} s)")
+    private static string Describe(string key, SlowCallCircuitBreakerStatus breaker)
+        => breaker.RetryAfterMs is { } retryAfterMs
+            ? string.Create(CultureInfo.InvariantCulture, $"{key} is {breaker.State} (retry after {retryAfterMs / 1000.0:0.###} s)")
             : $"{key} is {breaker.State}";
 }

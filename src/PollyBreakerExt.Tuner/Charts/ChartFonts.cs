@@ -37,6 +37,14 @@ internal static class ChartFonts
             Directory.CreateDirectory(directory);
         }
 
-        plot.SavePng(path, width, height);
+        // The extension says the format; the command line accepts only these two.
+        if (path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
+        {
+            plot.SaveSvg(path, width, height);
+        }
+        else
+        {
+            plot.SavePng(path, width, height);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using PollyBreakerExt.Tuner.Charts;
 using PollyBreakerExt.Tuner.Options;
 using PollyBreakerExt.Tuner.Output;
@@ -67,22 +68,43 @@ internal static class SweepCommand
         }
 
         var ranking = SweepRunner.Rank(results);
+        var noBreaker = SweepRunner.NoBreaker(trace);
         if (chartPath is not null)
         {
-            SweepChart.Write(chartPath, candidates, results, ranking[0]);
+            SweepChart.Write(chartPath, candidates, results, ranking[0], noBreaker);
         }
 
-        var best = ranking.Take(top).Select(i => (candidates[i], results[i])).ToList();
+        var rows = SweepRunner.TopWithNoBreaker(ranking, results, noBreaker, top)
+            .Select(i => i < 0 ? ((CandidateOptions?)null, noBreaker) : (candidates[i], results[i]))
+            .ToList();
         if (format == "json")
         {
-            output.WriteLine(ResultJson.Many(best));
+            output.WriteLine(ResultJson.Many(rows));
         }
         else
         {
             var shared = candidates[0].Properties.Where(p => candidates.All(c => c.Properties.Contains(p))).ToList();
-            ResultTable.Write(output, best, ranked: true, candidates.Count > 1 ? shared : null);
+            ResultTable.Write(output, rows, ranked: true, candidates.Count > 1 ? shared : null);
+            output.WriteLine(Verdict(results, ranking[0], noBreaker));
         }
 
         return TunerProgram.ExitOk;
+    }
+
+    /// <summary>The line under the table: whether the best candidate does better than no breaker, with the numbers.</summary>
+    private static string Verdict(ReplayResult[] results, int best, ReplayResult noBreaker)
+    {
+        var winner = results[best];
+        var wrong = string.Create(CultureInfo.InvariantCulture, $"{winner.Cost:N0} calls wrong ({winner.AdmittedFailures:N0} failures let through, {winner.RejectedSuccesses:N0} good calls refused)");
+        var failures = noBreaker.AdmittedFailures.ToString("N0", CultureInfo.InvariantCulture);
+        if (SweepRunner.BeatsNoBreaker(winner, noBreaker))
+        {
+            var beating = results.Count(r => SweepRunner.BeatsNoBreaker(r, noBreaker));
+            return string.Create(CultureInfo.InvariantCulture,
+                $"Best: rank 1 gets {wrong}, against {failures} failures let through with no breaker; {beating:N0} of {results.Length:N0} candidates do better than no breaker.");
+        }
+
+        return $"No candidate does better than no breaker: the best, rank 1, gets {wrong}, {(winner.Cost == noBreaker.Cost ? "as many as" : "more than")} the {failures} failures "
+            + "that get through with no breaker. Try a grid with other thresholds, windows or breaks, or go without a breaker for this traffic.";
     }
 }

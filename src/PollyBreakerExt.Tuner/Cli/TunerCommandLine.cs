@@ -12,7 +12,21 @@ internal static class TunerCommandLine
         HelpName = "calls.csv",
     };
 
-    public static Option<string?> Chart() => PngPath("--chart", "Also write a chart to this PNG file.");
+    public static Option<string?> Chart() => new("--chart")
+    {
+        Description = "Also write a chart to this file: PNG, or SVG when its name ends in .svg.",
+        HelpName = "out.png",
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Single().Value;
+            if (!text.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !text.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
+            {
+                result.AddError($"'--chart {text}': give a file name ending in .png or .svg.");
+            }
+
+            return text;
+        },
+    };
 
     public static Option<string> Format()
     {
@@ -39,22 +53,6 @@ internal static class TunerCommandLine
 
             result.AddError($"'{name} {text}': give a whole number from 1 to {max}.");
             return defaultValue;
-        },
-    };
-
-    private static Option<string?> PngPath(string name, string description) => new(name)
-    {
-        Description = description,
-        HelpName = "out.png",
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Single().Value;
-            if (!text.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
-            {
-                result.AddError($"'{name} {text}': give a file name ending in .png.");
-            }
-
-            return text;
         },
     };
 }

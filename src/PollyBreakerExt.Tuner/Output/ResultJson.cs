@@ -9,7 +9,8 @@ internal static class ResultJson
 {
     public static string One(CandidateOptions candidate, ReplayResult result) => Write(writer => WriteResult(writer, candidate, result));
 
-    public static string Many(IEnumerable<(CandidateOptions Candidate, ReplayResult Result)> ranked)
+    /// <summary>A sweep's rows, best first; a row without a candidate is the no-breaker baseline, written with <c>"options": null</c>.</summary>
+    public static string Many(IEnumerable<(CandidateOptions? Candidate, ReplayResult Result)> ranked)
         => Write(writer =>
         {
             writer.WriteStartArray();
@@ -32,11 +33,19 @@ internal static class ResultJson
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static void WriteResult(Utf8JsonWriter writer, CandidateOptions candidate, ReplayResult result)
+    private static void WriteResult(Utf8JsonWriter writer, CandidateOptions? candidate, ReplayResult result)
     {
         writer.WriteStartObject();
         writer.WritePropertyName("options");
-        writer.WriteRawValue(candidate.Json);
+        if (candidate is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteRawValue(candidate.Json);
+        }
+
         writer.WriteNumber("calls", result.Calls);
         writer.WriteNumber("admitted", result.Admitted);
         writer.WriteNumber("rejected", result.Rejected);

@@ -10,10 +10,10 @@ internal static class ResultTable
 {
     /// <summary>Writes the table.</summary>
     /// <param name="output">Where.</param>
-    /// <param name="rows">The candidates, in the order to print.</param>
-    /// <param name="ranked">Whether to number the rows (sweep).</param>
+    /// <param name="rows">The candidates, in the order to print; a row without a candidate is the no-breaker baseline.</param>
+    /// <param name="ranked">Whether to number the candidates' rows (sweep).</param>
     /// <param name="shared">Properties every candidate has with the same value: printed once above the table, not per row.</param>
-    public static void Write(TextWriter output, IReadOnlyList<(CandidateOptions Candidate, ReplayResult Result)> rows, bool ranked, IReadOnlyList<KeyValuePair<string, string>>? shared = null)
+    public static void Write(TextWriter output, IReadOnlyList<(CandidateOptions? Candidate, ReplayResult Result)> rows, bool ranked, IReadOnlyList<KeyValuePair<string, string>>? shared = null)
     {
         shared ??= [];
         if (shared.Count > 0)
@@ -42,17 +42,17 @@ internal static class ResultTable
             table.AddColumn(new TableColumn(column).RightAligned());
         }
 
-        for (var i = 0; i < rows.Count; i++)
+        var rank = 0;
+        foreach (var (candidate, result) in rows)
         {
-            var (candidate, result) = rows[i];
             var cells = new List<string>();
             if (ranked)
             {
-                cells.Add(Number(i + 1));
+                cells.Add(candidate is null ? "-" : Number(++rank));
             }
 
-            var own = candidate.Properties.Where(p => !shared.Contains(p)).Select(p => $"{p.Key}={p.Value}").ToList();
-            cells.Add(own.Count == 0 ? "(defaults)" : Markup.Escape(string.Join(Environment.NewLine, own)));
+            var own = candidate?.Properties.Where(p => !shared.Contains(p)).Select(p => $"{p.Key}={p.Value}").ToList();
+            cells.Add(own is null ? "(no breaker: every call runs)" : own.Count == 0 ? "(defaults)" : Markup.Escape(string.Join(Environment.NewLine, own)));
             cells.AddRange([Number(result.Calls), Number(result.Admitted), Number(result.Rejected), Number(result.RejectedSuccesses),
                 Number(result.AdmittedFailures), Number(result.Opens), Number(result.TimeOpenMs), result.FirstOpenMs is { } first ? Number(first) : "never"]);
             table.AddRow([.. cells]);

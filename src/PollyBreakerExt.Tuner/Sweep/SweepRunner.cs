@@ -31,6 +31,27 @@ internal static class SweepRunner
     public static int[] Rank(IReadOnlyList<ReplayResult> results)
         => [.. Enumerable.Range(0, results.Count).OrderBy(i => results[i].Cost).ThenBy(i => results[i].Opens).ThenBy(i => i)];
 
+    /// <summary>What the trace does with no breaker at all: every call runs, so every failure gets through and no good call is refused.</summary>
+    public static ReplayResult NoBreaker(SortedTrace trace) => new(trace.Count, trace.Count, 0, 0, trace.Failures, 0, 0, null);
+
+    /// <summary>
+    /// Whether a candidate does better than no breaker: it gets fewer calls wrong (admitted failures plus rejected
+    /// successes) than the trace has failures. One that only ties it refused good calls for nothing, or never opened.
+    /// </summary>
+    public static bool BeatsNoBreaker(ReplayResult result, ReplayResult noBreaker) => result.Cost < noBreaker.Cost;
+
+    /// <summary>
+    /// The rows a sweep prints: the best <paramref name="top"/> candidates in rank order, with the no-breaker baseline
+    /// (index -1) in its place among them: after every candidate that beats it, before any that does not (or last, when
+    /// all of the top beat it).
+    /// </summary>
+    public static int[] TopWithNoBreaker(int[] ranking, IReadOnlyList<ReplayResult> results, ReplayResult noBreaker, int top)
+    {
+        var shown = ranking.Take(top).ToList();
+        shown.Insert(shown.Count(i => BeatsNoBreaker(results[i], noBreaker)), -1);
+        return [.. shown];
+    }
+
     /// <summary>
     /// Indexes of the candidates no other beats on both admitted failures and rejected successes (ties kept once, the
     /// first in grid order), sorted by admitted failures.

@@ -16,17 +16,21 @@ internal sealed class SortedTrace : IDisposable
     private readonly TraceCall[]? _calls;
     private readonly SafeFileHandle? _file;
 
-    private SortedTrace(TraceCall[]? calls, SafeFileHandle? file, long count, long startMs, long endMs)
+    private SortedTrace(TraceCall[]? calls, SafeFileHandle? file, long count, long failures, long startMs, long endMs)
     {
         _calls = calls;
         _file = file;
         Count = count;
+        Failures = failures;
         StartMs = startMs;
         EndMs = endMs;
     }
 
     /// <summary>Gets the number of calls.</summary>
     public long Count { get; }
+
+    /// <summary>Gets the number of calls whose outcome is a failure: what gets through with no breaker at all.</summary>
+    public long Failures { get; }
 
     /// <summary>Gets the earliest start, 0 for an empty trace.</summary>
     public long StartMs { get; }
@@ -47,7 +51,7 @@ internal sealed class SortedTrace : IDisposable
     {
         var buffer = new TraceCall[runLength];
         var runs = new List<SafeFileHandle>();
-        long count = 0, start = long.MaxValue, end = 0;
+        long count = 0, failures = 0, start = long.MaxValue, end = 0;
         try
         {
             while (true)
@@ -56,6 +60,7 @@ internal sealed class SortedTrace : IDisposable
                 while (filled < buffer.Length && reader.TryRead(out var call))
                 {
                     buffer[filled++] = call;
+                    failures += call.Failure ? 1 : 0;
                     start = Math.Min(start, call.StartMs);
                     end = Math.Max(end, call.EndMs);
                 }
@@ -64,7 +69,7 @@ internal sealed class SortedTrace : IDisposable
                 SortRun(buffer.AsSpan(0, filled));
                 if (filled < buffer.Length && runs.Count == 0)
                 {
-                    return new SortedTrace(buffer[..filled], null, count, count == 0 ? 0 : start, end);
+                    return new SortedTrace(buffer[..filled], null, count, failures, count == 0 ? 0 : start, end);
                 }
 
                 if (filled > 0)
@@ -79,7 +84,7 @@ internal sealed class SortedTrace : IDisposable
             }
 
             var merged = TraceRunFile.Merge(runs);
-            return new SortedTrace(null, merged, count, start, end);
+            return new SortedTrace(null, merged, count, failures, start, end);
         }
         finally
         {

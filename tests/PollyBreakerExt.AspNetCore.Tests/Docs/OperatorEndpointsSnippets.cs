@@ -30,10 +30,10 @@ public sealed class OperatorEndpointsSnippets
     public async Task The_authorization_setup_answers_401_without_the_key_and_200_with_it()
     {
         var builder = LoopbackBuilder();
-        builder.Services.AddSlowCallCircuitBreakerRegistry();
         builder.Configuration["Ops:Key"] = OpsKey;
 
         // snippet: operator-endpoints-authorization
+        builder.Services.AddSlowCallCircuitBreakerRegistry(); // AddSlowCallResilienceHandler does it too
         builder.Services.AddAuthentication().AddScheme<OpsKeyOptions, OpsKeyHandler>("OpsKey", options =>
             options.Key = builder.Configuration["Ops:Key"]); // a long random secret, from your secret store
         builder.Services.AddAuthorization(options => options.AddPolicy("ops", policy => policy

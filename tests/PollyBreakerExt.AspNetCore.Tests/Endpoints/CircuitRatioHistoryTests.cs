@@ -55,7 +55,6 @@ public sealed class CircuitRatioHistoryTests
         Assert.All(samples, sample => Assert.Equal(0.0, sample.GetProperty("slowCallRatio").GetDouble()));
     }
 
-    private static CircuitBreakerJson Breaker(string key, double failureRatio = 0, double slowCallRatio = 0)
-        => new(key, key, null, "breaker", CircuitState.Closed, null, Start, null, null,
-            new CircuitMetricsJson(10, 0, 0, failureRatio, slowCallRatio), 0, null);
+    private static (string Key, CircuitMetrics Metrics) Breaker(string key, double failureRatio = 0, double slowCallRatio = 0)
+        => (key, new CircuitMetrics(10, 0, 0, failureRatio, slowCallRatio));
 }

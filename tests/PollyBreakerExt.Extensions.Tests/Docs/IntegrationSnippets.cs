@@ -47,9 +47,10 @@ internal static class IntegrationSnippets
             })
             .AddRetry(new RetryStrategyOptions { MaxRetryAttempts = 2 }));
 
-        // Wherever the pipeline is needed:
-        ResiliencePipeline orders = serviceProvider.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
+        // Wherever the pipeline is needed, inject ResiliencePipelineProvider<string> and:
+        // ResiliencePipeline orders = pipelines.GetPipeline("orders");
         // end snippet
+        ResiliencePipeline orders = serviceProvider.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline("orders");
         GC.KeepAlive(orders);
     }
 
@@ -131,7 +132,7 @@ internal static class IntegrationSnippets
     {
         // snippet: integration-registry
         var app = builder.Build();
-        app.MapGet("/circuits", (SlowCallCircuitBreakerRegistry registry) => registry.GetBreakers());
+        app.MapGet("/circuits", (SlowCallCircuitBreakerRegistry registry) => SlowCallCircuitBreakerStatus.ListAll(registry));
         app.MapPost("/circuits/{pipeline}/isolate",
             async (string pipeline, SlowCallCircuitBreakerRegistry registry) => await registry.IsolateAsync(pipeline));
         app.MapPost("/circuits/{pipeline}/close",

@@ -44,17 +44,12 @@ internal static class ObservabilitySnippets
         // snippet: observability-health-endpoint
         app.MapHealthChecks("/health", new HealthCheckOptions
         {
-            // The default writer prints only the status; this one shows every check's data as JSON.
-            ResponseWriter = (context, report) => context.Response.WriteAsJsonAsync(new
+            // The default writer prints only the status; this one writes every check, each breaker as GET /circuits shows it.
+            ResponseWriter = (context, report) =>
             {
-                status = report.Status.ToString(),
-                checks = report.Entries.ToDictionary(entry => entry.Key, entry => new
-                {
-                    status = entry.Value.Status.ToString(),
-                    description = entry.Value.Description,
-                    data = entry.Value.Data,
-                }),
-            }),
+                context.Response.ContentType = "application/json; charset=utf-8";
+                return SlowCallCircuitBreakerHealthReportWriter.WriteAsync(context.Response.Body, report, context.RequestAborted);
+            },
         });
         // end snippet
     }

@@ -25,7 +25,14 @@ internal static class ReadmeSnippets
             .AddSlowCallCircuitBreakerInstrumentation()   // meters "Polly" and "PollyBreakerExt"
             .AddPrometheusExporter());
         builder.Services.AddHealthChecks().AddSlowCallCircuitBreakers();
-        // after builder.Build(): app.MapPrometheusScrapingEndpoint(); and, say, app.MapHealthChecks("/health");
+        // end snippet
+    }
+
+    public static void MapMetricsAndHealth(WebApplication app)
+    {
+        // snippet: readme-map-metrics-health
+        app.MapPrometheusScrapingEndpoint(); // GET /metrics, in Prometheus text
+        app.MapHealthChecks("/health");
         // end snippet
     }
 }

@@ -18,7 +18,7 @@ public sealed class SlowCallCircuitBreakerHealthCheckTests
     public async Task Health_moves_from_healthy_to_degraded_and_back_with_each_breakers_state_and_window_in_its_data()
     {
         await using var script = new BreakerScript("health-orders", services => services.AddHealthChecks().AddSlowCallCircuitBreakers());
-        const string key = "health-orders[eu-west]/orders-breaker";
+        const string key = "health-orders/eu-west/orders-breaker";
 
         var entry = await CheckAsync(script.Services);
         Assert.Equal(HealthStatus.Healthy, entry.Status);
@@ -29,28 +29,28 @@ public sealed class SlowCallCircuitBreakerHealthCheckTests
         entry = await CheckAsync(script.Services);
         Assert.Equal(HealthStatus.Healthy, entry.Status);
         Assert.Equal("All 1 circuit breaker(s) are closed.", entry.Description);
-        var breaker = Assert.IsType<SlowCallCircuitBreakerSnapshot>(Assert.Single(entry.Data, data => data.Key == key).Value);
-        Assert.Equal((CircuitState.Closed, new CircuitMetrics(1, 0, 0, 0, 0), (TimeSpan?)null), (breaker.State, breaker.Metrics, breaker.RetryAfter));
+        var breaker = Assert.IsType<SlowCallCircuitBreakerStatus>(Assert.Single(entry.Data, data => data.Key == key).Value);
+        Assert.Equal((CircuitState.Closed, new CircuitMetrics(1, 0, 0, 0, 0), (long?)null), (breaker.State, breaker.Metrics, breaker.RetryAfterMs));
 
         script.Trip();
         script.Time.Advance(TimeSpan.FromSeconds(10));
         entry = await CheckAsync(script.Services);
         Assert.Equal(HealthStatus.Degraded, entry.Status);
         Assert.Equal($"1 of 1 circuit breaker(s) are not closed: {key} is Open (retry after 20 s).", entry.Description);
-        breaker = Assert.IsType<SlowCallCircuitBreakerSnapshot>(entry.Data[key]);
+        breaker = Assert.IsType<SlowCallCircuitBreakerStatus>(entry.Data[key]);
         Assert.Equal(CircuitState.Open, breaker.State);
         Assert.Equal(new CircuitMetrics(Calls: 5, Failures: 2, SlowCalls: 1, FailureRatio: 0.4, SlowCallRatio: 0.2), breaker.Metrics);
-        Assert.Equal(TimeSpan.FromSeconds(20), breaker.RetryAfter);
+        Assert.Equal(20_000, breaker.RetryAfterMs);
 
         HealthReportEntry whileHalfOpen = default;
         script.Time.Advance(TimeSpan.FromSeconds(20));
         await script.Pipeline.ExecuteAsync(async _ => whileHalfOpen = await CheckAsync(script.Services)); // the probe
         Assert.Equal(HealthStatus.Degraded, whileHalfOpen.Status);
-        Assert.Equal(CircuitState.HalfOpen, Assert.IsType<SlowCallCircuitBreakerSnapshot>(whileHalfOpen.Data[key]).State);
+        Assert.Equal(CircuitState.HalfOpen, Assert.IsType<SlowCallCircuitBreakerStatus>(whileHalfOpen.Data[key]).State);
 
         entry = await CheckAsync(script.Services);
         Assert.Equal(HealthStatus.Healthy, entry.Status);
-        breaker = Assert.IsType<SlowCallCircuitBreakerSnapshot>(entry.Data[key]);
+        breaker = Assert.IsType<SlowCallCircuitBreakerStatus>(entry.Data[key]);
         Assert.Equal((CircuitState.Closed, new CircuitMetrics(0, 0, 0, 0, 0)), (breaker.State, breaker.Metrics));
     }
 
@@ -87,7 +87,7 @@ public sealed class SlowCallCircuitBreakerHealthCheckTests
     }
 
     [Fact]
-    public async Task The_health_endpoint_shows_each_breakers_state_failures_slow_calls_ratios_and_retry_after_as_json()
+    public async Task The_health_endpoint_shows_each_breaker_in_the_json_shape_of_get_circuits()
     {
         var time = new FakeTimeProvider();
         var builder = WebApplication.CreateSlimBuilder();
@@ -121,7 +121,7 @@ public sealed class SlowCallCircuitBreakerHealthCheckTests
             "1 of 1 circuit breaker(s) are not closed: orders/SlowCallCircuitBreaker is Open (retry after 17.5 s).",
             circuits.GetProperty("description").GetString());
         Assert.Equal(
-            """{"pipelineName":"orders","pipelineInstanceName":null,"strategyName":"SlowCallCircuitBreaker","state":"Open","metrics":{"calls":3,"failures":2,"slowCalls":1,"failureRatio":0.6666666666666666,"slowCallRatio":0.3333333333333333},"retryAfter":"00:00:17.5000000"}""",
+            """{"key":"orders/SlowCallCircuitBreaker","pipelineName":"orders","instanceName":null,"strategyName":"SlowCallCircuitBreaker","state":"Open","lastReason":"FailureThreshold","stateSince":"2000-01-01T00:00:01+00:00","openSince":"2000-01-01T00:00:01+00:00","retryAfterMs":17500,"metrics":{"calls":3,"failures":2,"slowCalls":1,"failureRatio":0.6666666666666666,"slowCallRatio":0.3333333333333333},"rejectedCalls":0,"fleet":null}""",
             circuits.GetProperty("data").GetProperty("orders/SlowCallCircuitBreaker").GetRawText());
     }
 

@@ -11,7 +11,7 @@ public sealed class DemoMetricsEndpointTests(ITestOutputHelper output)
     {
         await using var demo = await DemoProductApi.StartAsync();
         demo.Phase = UpstreamPhase.Failing;
-        await demo.DriveUntilAsync("open", TimeSpan.FromSeconds(30));
+        await demo.DriveUntilAsync("Open", TimeSpan.FromSeconds(30));
 
         var text = await demo.ScrapeAsync();
         output.WriteLine(text);

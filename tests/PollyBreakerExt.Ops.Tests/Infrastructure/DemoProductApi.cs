@@ -53,8 +53,8 @@ internal sealed class DemoProductApi : IAsyncDisposable
     }
 
     /// <summary>
-    /// The breaker's state as <c>/health/circuits</c> reports it: closed, open, half_open or isolated; closed also before the
-    /// first call has built it.
+    /// The breaker's state as <c>/health/circuits</c> reports it (as <c>GET /circuits</c> does): Closed, Open, HalfOpen or
+    /// Isolated; Closed also before the first call has built it.
     /// </summary>
     public async Task<string> StateAsync()
     {
@@ -63,7 +63,7 @@ internal sealed class DemoProductApi : IAsyncDisposable
         using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return body.RootElement.TryGetProperty($"{PipelineName}/{StrategyName}", out var breaker)
             ? breaker.GetProperty("state").GetString()!
-            : "closed";
+            : "Closed";
     }
 
     /// <summary>Sends rounds of concurrent product requests until the breaker reports <paramref name="state"/>.</summary>

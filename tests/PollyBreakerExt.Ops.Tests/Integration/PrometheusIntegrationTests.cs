@@ -30,17 +30,17 @@ public sealed partial class PrometheusIntegrationTests(ITestOutputHelper output)
         // A whole episode first, so that every panel has something to show: slow calls open the circuit, calls are
         // rejected, the upstream recovers and the half-open probes close it.
         demo.Phase = UpstreamPhase.Slow;
-        await demo.DriveUntilAsync("open", TimeSpan.FromSeconds(60));
+        await demo.DriveUntilAsync("Open", TimeSpan.FromSeconds(60));
         await demo.DriveRoundAsync();
         demo.Phase = UpstreamPhase.Recovered;
-        await demo.DriveUntilAsync("closed", TimeSpan.FromSeconds(60));
+        await demo.DriveUntilAsync("Closed", TimeSpan.FromSeconds(60));
 
         // Prometheus has seen it closed, so the alert's pending clock restarts at the next trip.
         await WaitUntilAsync(prometheus, $"resilience_circuit_breaker_state{{pipeline_name=\"{DemoProductApi.PipelineName}\"}} == 0", TimeSpan.FromSeconds(30));
 
         // Then trip it for good: the upstream fails, and no call comes to probe it, so it stays open.
         demo.Phase = UpstreamPhase.Failing;
-        await demo.DriveUntilAsync("open", TimeSpan.FromSeconds(60));
+        await demo.DriveUntilAsync("Open", TimeSpan.FromSeconds(60));
         var tripped = Stopwatch.StartNew();
         await demo.DriveRoundAsync();
 
@@ -57,7 +57,7 @@ public sealed partial class PrometheusIntegrationTests(ITestOutputHelper output)
         Assert.Equal("critical", labels.GetProperty("severity").GetString());
         Assert.Contains($"{DemoProductApi.PipelineName}/{DemoProductApi.StrategyName}", alert.GetProperty("annotations").GetProperty("summary").GetString(), StringComparison.Ordinal);
         Assert.True(tripToFiring >= TimeSpan.FromSeconds(55), $"fired {tripToFiring} after the trip: before its for: 1m");
-        Assert.Equal("open", await demo.StateAsync());
+        Assert.Equal("Open", await demo.StateAsync());
 
         // The stand-in's disconnected replica, under the names the exporter gave issue 12's instruments.
         var disconnected = await WaitForAlertAsync(prometheus, "CircuitBreakerFleetDisconnected", "firing", pipelineName: null);

@@ -12,7 +12,7 @@ internal static class FleetSnippets
     public static void ReadmeOneLiner(WebApplicationBuilder builder)
     {
         // snippet: fleet-readme
-        builder.Services.AddSlowCallCircuitBreakerRedisFleet("redis:6379");
+        builder.Services.AddSlowCallCircuitBreakerRedisFleet(builder.Configuration.GetConnectionString("Redis")!); // e.g. "redis:6379"
         // end snippet
     }
 

@@ -103,7 +103,7 @@ public class CoreSnippets
     }
 
     // snippet: shadow-mode-listener
-    private sealed class ShadowRejectionCounter : TelemetryListener
+    internal sealed class ShadowRejectionCounter : TelemetryListener
     {
         private int _wouldHaveRejected;
 

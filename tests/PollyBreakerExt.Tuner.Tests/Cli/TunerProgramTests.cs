@@ -6,6 +6,8 @@ namespace PollyBreakerExt.Tuner.Tests.Cli;
 
 public sealed class TunerProgramTests : IDisposable
 {
+    private const string EightCandidates = """{ "FailureThreshold": [1, 2, 3, 50], "BreakDuration": ["00:00:00.100", "00:00:01"] }""";
+
     private static readonly string[] ResultFields = ["options", "calls", "admitted", "rejected", "rejectedSuccesses", "admittedFailures", "opens", "timeOpenMs", "firstOpenMs"];
 
     private readonly TempFiles _files = new();
@@ -99,16 +101,13 @@ public sealed class TunerProgramTests : IDisposable
     [Fact]
     public void Sweep_ranks_candidates_by_admitted_failures_plus_rejected_successes_and_prints_the_top()
     {
-        var grid = _files.Write("grid.json", """{ "FailureThreshold": [1, 2, 3, 50], "BreakDuration": ["00:00:00.100", "00:00:01"] }""");
+        var rows = SweepJson(EightCandidates, top: 3);
 
-        var (exitCode, output, error) = Tune.Run("sweep", "--trace", _trace, "--grid", grid, "--top", "3", "--format", "json");
-
-        Assert.True(exitCode == 0, error);
-        using var json = JsonDocument.Parse(output);
-        var ranked = json.RootElement.EnumerateArray().ToList();
+        Assert.All(rows, row => Assert.Equal(ResultFields, row.EnumerateObject().Select(p => p.Name)));
+        var ranked = rows.Where(row => !IsNoBreaker(row)).ToList();
         Assert.Equal(3, ranked.Count);
-        Assert.All(ranked, candidate => Assert.Equal(ResultFields, candidate.EnumerateObject().Select(p => p.Name)));
-        var costs = ranked.Select(c => c.GetProperty("admittedFailures").GetInt64() + c.GetProperty("rejectedSuccesses").GetInt64()).ToList();
+        Assert.Single(rows, IsNoBreaker);
+        var costs = ranked.Select(Cost).ToList();
         Assert.Equal(costs.Order(), costs);
 
         // The best of all eight, checked one by one with replay.
@@ -119,11 +118,66 @@ public sealed class TunerProgramTests : IDisposable
             {
                 var options = _files.Write("one.json", $$"""{ "FailureThreshold": {{threshold}}, "BreakDuration": "{{duration}}" }""");
                 using var one = JsonDocument.Parse(Tune.Run("replay", "--trace", _trace, "--options", options, "--format", "json").Output);
-                all.Add(one.RootElement.GetProperty("admittedFailures").GetInt64() + one.RootElement.GetProperty("rejectedSuccesses").GetInt64());
+                all.Add(Cost(one.RootElement));
             }
         }
 
         Assert.Equal(all.Order().Take(3), costs);
+    }
+
+    [Fact]
+    public void Sweep_json_holds_no_breaker_with_null_options_after_the_candidates_that_beat_it()
+    {
+        var rows = SweepJson(EightCandidates, top: 8);
+
+        Assert.Equal(9, rows.Count);
+        var place = rows.FindIndex(IsNoBreaker);
+        var noBreaker = rows[place];
+        Assert.Equal(
+            [7, 7, 0, 0, 4, 0, 0], // every call runs, the trace's 4 failures get through
+            new[] { "calls", "admitted", "rejected", "rejectedSuccesses", "admittedFailures", "opens", "timeOpenMs" }.Select(name => noBreaker.GetProperty(name).GetInt64()));
+        Assert.Equal(JsonValueKind.Null, noBreaker.GetProperty("firstOpenMs").ValueKind);
+        Assert.InRange(place, 1, rows.Count - 2); // this grid has candidates on both sides
+        Assert.All(rows[..place], row => Assert.True(Cost(row) < 4, row.ToString()));
+        Assert.All(rows[(place + 1)..], row => Assert.True(Cost(row) >= 4, row.ToString()));
+    }
+
+    [Fact]
+    public void Sweep_table_shows_no_breaker_and_how_much_better_the_best_does()
+    {
+        var grid = _files.Write("grid.json", """{ "FailureThreshold": [2, 50], "BreakDuration": "00:00:01" }""");
+
+        var (exitCode, output, error) = Tune.Run("sweep", "--trace", _trace, "--grid", grid);
+
+        Assert.True(exitCode == 0, error);
+        var lines = output.Split('\n');
+        var noBreaker = Array.FindIndex(lines, line => line.Contains("(no breaker: every call runs)", StringComparison.Ordinal));
+        Assert.True(noBreaker > Array.FindIndex(lines, line => line.Contains("│    1 │", StringComparison.Ordinal)), output);
+        Assert.Matches(@"│\s+-\s+│ \(no breaker: every call runs\)\s+│\s+7 │\s+7 │\s+0 │\s+0 │\s+4 │\s+0 │\s+0 │\s+never │", lines[noBreaker]);
+        Assert.Contains("Best: rank 1 gets 3 calls wrong (2 failures let through, 1 good calls refused), against 4 failures let through with no breaker; 1 of 2 candidates do better than no breaker.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sweep_in_which_every_candidate_is_worse_than_no_breaker_says_so_and_puts_no_breaker_first()
+    {
+        // One failure, then good calls: any breaker that opens on it refuses good calls to stop nothing.
+        var trace = _files.Write("one-failure.csv", Traces.Csv("0,0,failure", "10,0,success", "20,0,success", "30,0,success", "2000,0,success"));
+        var grid = _files.Write("grid.json", """{ "FailureThreshold": 1, "BreakDuration": ["00:00:00.015", "00:00:01"] }""");
+        var chart = _files.Path("sweep.png");
+
+        var table = Tune.Run("sweep", "--trace", trace, "--grid", grid, "--chart", chart);
+        var json = Tune.Run("sweep", "--trace", trace, "--grid", grid, "--format", "json");
+
+        Assert.True(table.ExitCode == 0, table.Error);
+        Assert.Contains(
+            "No candidate does better than no breaker: the best, rank 1, gets 2 calls wrong (1 failures let through, 1 good calls refused), more than the 1 failures that get through with no breaker.",
+            table.Output,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("Best:", table.Output, StringComparison.Ordinal);
+        using var rows = JsonDocument.Parse(json.Output);
+        Assert.True(IsNoBreaker(rows.RootElement[0]), json.Output);
+        Assert.Equal([2, 4], rows.RootElement.EnumerateArray().Skip(1).Select(Cost));
+        AssertPng(chart);
     }
 
     [Fact]
@@ -154,6 +208,22 @@ public sealed class TunerProgramTests : IDisposable
     }
 
     [Theory]
+    [InlineData("replay", "--options")]
+    [InlineData("sweep", "--grid")]
+    public void A_chart_named_svg_is_written_as_svg(string command, string optionsName)
+    {
+        var options = _files.Write("options.json", """{ "FailureThreshold": 2 }""");
+        var chart = _files.Path("chart.SVG");
+
+        var (exitCode, _, error) = Tune.Run(command, "--trace", _trace, optionsName, options, "--chart", chart);
+
+        Assert.True(exitCode == 0, error);
+        var svg = File.ReadAllText(chart);
+        Assert.Contains("<svg", svg, StringComparison.Ordinal);
+        Assert.Contains("</svg>", svg, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(1, true)]
     [InlineData(1_000_000, false)]
     public void A_long_sweep_on_an_interactive_terminal_shows_progress(long threshold, bool shown)
@@ -172,6 +242,18 @@ public sealed class TunerProgramTests : IDisposable
     }
 
     public void Dispose() => _files.Dispose();
+
+    private List<JsonElement> SweepJson(string grid, int top)
+    {
+        var (exitCode, output, error) = Tune.Run("sweep", "--trace", _trace, "--grid", _files.Write("grid.json", grid), "--top", $"{top}", "--format", "json");
+        Assert.True(exitCode == 0, error);
+        using var json = JsonDocument.Parse(output);
+        return [.. json.RootElement.EnumerateArray().Select(row => row.Clone())];
+    }
+
+    private static bool IsNoBreaker(JsonElement row) => row.GetProperty("options").ValueKind == JsonValueKind.Null;
+
+    private static long Cost(JsonElement row) => row.GetProperty("admittedFailures").GetInt64() + row.GetProperty("rejectedSuccesses").GetInt64();
 
     private static void AssertPng(string path)
     {

@@ -15,7 +15,7 @@ internal static class TuningSnippets
         var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddSlowCallCircuitBreaker(breaker)
             .AddSlowCallCircuitBreakerRecorder(recorder, breaker.ShouldHandle) // right after the breaker
-            .AddRetry(new HttpRetryStrategyOptions())
+            .AddRetry(new HttpRetryStrategyOptions { Delay = TimeSpan.FromMilliseconds(100) }) // short: see below
             .Build();
         // end snippet
 
