@@ -29,7 +29,7 @@ public sealed class CircuitEndpointsTests
 
         Assert.StartsWith(ProductApiApp.PipelineName + "/", key, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NoContent, isolated.StatusCode);
-        Assert.Equal("isolated", JsonDocument.Parse(await http.GetStringAsync("health/circuits")).RootElement.EnumerateObject().Single().Value.GetProperty("state").GetString());
+        Assert.Equal("Isolated", JsonDocument.Parse(await http.GetStringAsync("health/circuits")).RootElement.EnumerateObject().Single().Value.GetProperty("state").GetString());
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
         await api.StopAsync();
