@@ -153,7 +153,13 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
             }
 
             var start = _timeProvider.GetTimestamp();
-            permit = new(start, _generation, 0, _health.Admit(start, 0));
+            var sequence = _health.Admit(start, 0);
+            if (sequence < 0)
+            {
+                sequence = AdmitCompacting(start); // the ring looks full: slots freed without the lock are passed first
+            }
+
+            permit = new(start, _generation, 0, sequence);
             if (!_health.MayHaveHungCall(start))
             {
                 return true;
@@ -217,7 +223,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
             {
                 if (!permit.IsTracked)
                 {
-                    permit = permit with { InFlightSequence = _health.Admit(now, 0) }; // judging may have made room in a full ring
+                    permit = permit with { InFlightSequence = _health.AdmitCompacting(now, 0) }; // judging may have made room in a full ring
                 }
 
                 return true;
@@ -288,10 +294,18 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
 
         if (_tracksInFlight)
         {
-            permit = permit with { InFlightSequence = _health.Admit(now, permit.ProbeGeneration) };
+            permit = permit with { InFlightSequence = _health.AdmitCompacting(now, permit.ProbeGeneration) };
         }
 
         return true;
+    }
+
+    private long AdmitCompacting(long start)
+    {
+        lock (_lock)
+        {
+            return _health.AdmitCompacting(start, 0);
+        }
     }
 
     private BrokenCircuitException Reject(CircuitState state, ResilienceContext context, long now)

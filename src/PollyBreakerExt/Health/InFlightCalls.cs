@@ -17,8 +17,11 @@ namespace PollyBreakerExt;
 /// </para>
 /// <para>
 /// Admission is lock-free (one compare-and-swap claims the next sequence number, then the slot is published by writing
-/// that number into it); everything else runs under the controller's lock. A slot is reused only once the head has
-/// passed it, so a claimed slot is always free. The ring holds <see cref="DefaultCapacity"/> running calls (a keyed
+/// that number into it), and so is the common release, of a call that finished before it was counted: one
+/// compare-and-swap of its slot's word (sequence and state together, so a reused slot is never mistaken for it) marks it
+/// free. The walks then pass it lazily, under the controller's lock, when an admission finds the ring full or the oldest
+/// slot old enough to matter (<see cref="MayHaveReached"/>). Everything else runs under the lock. A slot is reused only
+/// once the head has passed it, so a claimed slot is always free. The ring holds <see cref="DefaultCapacity"/> running calls (a keyed
 /// strategy's breakers <see cref="KeyedCapacity"/>, as there may be thousands of them); a call admitted while it is full
 /// is not tracked and is judged when it finishes, like any completed call.
 /// </para>
@@ -30,23 +33,26 @@ internal sealed class InFlightCalls
     /// <summary>The ring of one key's breaker: 1.3 KB instead of 21 KB; a key with more hung calls than this trips on them anyway.</summary>
     public const int KeyedCapacity = 64;
 
-    private const byte Free = 0;
-    private const byte Running = 1;
-    private const byte Counted = 2; // running, and counted as slow
-    private const byte Forgotten = 3; // running, but admitted before the window was cleared: it counts for nothing until it ends
+    private const long Free = 0;
+    private const long Running = 1;
+    private const long Counted = 2; // running, and counted as slow
+    private const long Forgotten = 3; // running, but admitted before the window was cleared: it counts for nothing until it ends
 
     private readonly long _threshold;
     private readonly int _capacity;
     private readonly long _mask;
-    private readonly long[] _sequences; // the slot's sequence number once published
+    private const int StateBits = 2;
+    private const long StateMask = (1 << StateBits) - 1;
+
+    private readonly long[] _words; // the slot's sequence number and state once published: sequence << StateBits | state
     private readonly long[] _starts;
     private readonly int[] _probeGenerations;
-    private readonly byte[] _states;
     private HashSet<long>? _countedBehindHead; // counted calls still running whose slots the head has passed; made at first need
     private long _head; // the oldest slot that may still be running; written under the lock
     private long _next; // the next admission's sequence number; claimed lock-free
     private long _cursor; // published slots before it are finished or judged; written under the lock
     private volatile bool _unjudged; // calls were counted (say, by a metrics read) that no trip judgement has seen yet
+    private int _slowCount;
 
     /// <param name="threshold">The slow-call duration threshold, in timestamp units (at least 1).</param>
     /// <param name="capacity">How many running calls the ring holds: a power of two.</param>
@@ -55,15 +61,14 @@ internal sealed class InFlightCalls
         _threshold = threshold;
         _capacity = capacity;
         _mask = capacity - 1;
-        _sequences = new long[capacity];
+        _words = new long[capacity];
         _starts = new long[capacity];
         _probeGenerations = new int[capacity];
-        _states = new byte[capacity];
-        Array.Fill(_sequences, -1);
+        Array.Fill(_words, -1);
     }
 
-    /// <summary>Gets how many running calls are counted as slow now.</summary>
-    public int SlowCount { get; private set; }
+    /// <summary>Gets how many running calls are counted as slow now. Written under the lock; read without it.</summary>
+    public int SlowCount => Volatile.Read(ref _slowCount);
 
     /// <summary>Gets the highest probe generation among running probes counted as slow, or 0.</summary>
     public int HungProbeGeneration { get; private set; }
@@ -87,12 +92,15 @@ internal sealed class InFlightCalls
         var slot = (int)(sequence & _mask);
         _starts[slot] = start;
         _probeGenerations[slot] = probeGeneration;
-        _states[slot] = Running;
-        Volatile.Write(ref _sequences[slot], sequence);
+        Volatile.Write(ref _words[slot], Word(sequence, Running));
         return sequence;
     }
 
-    /// <summary>Returns, without a lock, whether the oldest running call not yet judged may have reached the threshold by <paramref name="now"/>.</summary>
+    /// <summary>
+    /// Returns, without a lock, whether the oldest running call not yet judged may have reached the threshold by
+    /// <paramref name="now"/>: the slot at the cursor is old enough, finished or not (the cursor passes finished slots
+    /// lazily, and every call behind it started no earlier).
+    /// </summary>
     public bool MayHaveReached(long now)
     {
         if (_unjudged)
@@ -102,8 +110,28 @@ internal sealed class InFlightCalls
 
         var cursor = Volatile.Read(ref _cursor);
         var slot = (int)(cursor & _mask);
-        return Volatile.Read(ref _sequences[slot]) == cursor && _states[slot] == Running && now - _starts[slot] >= _threshold;
+        return Volatile.Read(ref _words[slot]) >> StateBits == cursor && now - _starts[slot] >= _threshold;
     }
+
+    /// <summary>
+    /// Removes, without a lock, a call that finished before it was counted; returns <see langword="false"/>, changing
+    /// nothing, when it was counted or has left the ring (then <see cref="Release"/> does it, under the lock).
+    /// </summary>
+    public bool TryReleaseWithoutLock(long sequence)
+    {
+        ref var word = ref _words[(int)(sequence & _mask)];
+        var running = Word(sequence, Running);
+        if (Interlocked.CompareExchange(ref word, Word(sequence, Free), running) == running)
+        {
+            return true;
+        }
+
+        var forgotten = Word(sequence, Forgotten);
+        return Interlocked.CompareExchange(ref word, Word(sequence, Free), forgotten) == forgotten;
+    }
+
+    /// <summary>Passes the slots freed without the lock, so that admissions find them free. Under the lock.</summary>
+    public void Compact() => SkipFinished();
 
     /// <summary>Removes a finished call. Under the lock.</summary>
     public void Release(long sequence)
@@ -113,39 +141,54 @@ internal sealed class InFlightCalls
             // It left the ring counted or forgotten (its slot may be another call's by now).
             if (_countedBehindHead?.Remove(sequence) == true)
             {
-                SlowCount--;
+                Volatile.Write(ref _slowCount, _slowCount - 1);
             }
 
             return;
         }
 
         var slot = (int)(sequence & _mask);
-        if (_states[slot] == Counted)
+        var word = Volatile.Read(ref _words[slot]);
+        if (word >> StateBits != sequence)
         {
-            SlowCount--;
+            return; // its slot is another call's: the head passed it when it was freed without the lock
         }
 
-        _states[slot] = Free;
+        if ((word & StateMask) == Counted)
+        {
+            Volatile.Write(ref _slowCount, _slowCount - 1);
+        }
+
+        Volatile.Write(ref _words[slot], Word(sequence, Free));
         SkipFinished();
     }
 
     /// <summary>Counts, once each, the running calls that have reached the threshold by <paramref name="now"/>; returns how many it counted now. Under the lock.</summary>
     public int CountReached(long now)
     {
+        SkipFinished(); // slots freed without the lock may stand before the oldest running call
         var counted = 0;
         while (Reached(now))
         {
             var slot = (int)(_cursor & _mask);
-            _states[slot] = Counted;
-            counted++;
-            HungProbeGeneration = Math.Max(HungProbeGeneration, _probeGenerations[slot]);
-            SkipFinished(); // passes the slot just counted
+            var running = Word(_cursor, Running);
+            if (Interlocked.CompareExchange(ref _words[slot], Word(_cursor, Counted), running) == running)
+            {
+                counted++;
+                HungProbeGeneration = Math.Max(HungProbeGeneration, _probeGenerations[slot]);
+            }
+
+            SkipFinished(); // passes the slot just counted (or just freed by its call)
         }
 
-        SlowCount += counted;
         if (counted > 0)
         {
+            Volatile.Write(ref _slowCount, _slowCount + counted);
             _unjudged = true;
+
+            // A success recorded without the lock reads these counts after its own record: either this judgement's
+            // window read sees that record, or the success sees this count and takes the lock to be judged.
+            Interlocked.MemoryBarrier();
         }
 
         return counted;
@@ -161,22 +204,26 @@ internal sealed class InFlightCalls
         for (var sequence = _head; sequence < next; sequence++)
         {
             var slot = (int)(sequence & _mask);
-            if (Volatile.Read(ref _sequences[slot]) == sequence && _states[slot] is Running or Counted)
+            var running = Word(sequence, Running);
+            if (Interlocked.CompareExchange(ref _words[slot], Word(sequence, Forgotten), running) != running)
             {
-                _states[slot] = Forgotten;
+                var counted = Word(sequence, Counted);
+                Interlocked.CompareExchange(ref _words[slot], Word(sequence, Forgotten), counted);
             }
         }
 
         _countedBehindHead?.Clear();
-        SlowCount = 0;
+        Volatile.Write(ref _slowCount, 0);
         HungProbeGeneration = 0;
         SkipFinished();
     }
 
+    private static long Word(long sequence, long state) => (sequence << StateBits) | state;
+
     private bool Reached(long now)
     {
         var slot = (int)(_cursor & _mask);
-        return Volatile.Read(ref _sequences[slot]) == _cursor && _states[slot] == Running && now - _starts[slot] >= _threshold;
+        return Volatile.Read(ref _words[slot]) == Word(_cursor, Running) && now - _starts[slot] >= _threshold;
     }
 
     // The cursor passes published slots that need no judging: finished, counted or forgotten ones. It stops at a running
@@ -187,8 +234,8 @@ internal sealed class InFlightCalls
         var next = Volatile.Read(ref _next);
         while (_cursor < next)
         {
-            var slot = (int)(_cursor & _mask);
-            if (Volatile.Read(ref _sequences[slot]) != _cursor || _states[slot] == Running)
+            var word = Volatile.Read(ref _words[(int)(_cursor & _mask)]);
+            if (word >> StateBits != _cursor || (word & StateMask) == Running)
             {
                 break;
             }
@@ -198,7 +245,7 @@ internal sealed class InFlightCalls
 
         while (_head < _cursor)
         {
-            if (_states[(int)(_head & _mask)] == Counted)
+            if (Volatile.Read(ref _words[(int)(_head & _mask)]) == Word(_head, Counted))
             {
                 (_countedBehindHead ??= []).Add(_head);
             }
