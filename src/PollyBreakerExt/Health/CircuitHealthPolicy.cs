@@ -50,7 +50,7 @@ internal sealed class CircuitHealthPolicy
     public WindowCounts Record(bool isFailure, bool isSlow, long now)
     {
         _inFlight?.CountReached(now); // before the window's counts: see InFlightCalls.CountReached
-        var counts = WithInFlight(_window.Record(isFailure, isSlow, now), now);
+        var counts = WithInFlight(_window.Record(isFailure, isSlow, now));
         _inFlight?.MarkJudged(); // every completion is judged
         return counts;
     }
@@ -99,7 +99,7 @@ internal sealed class CircuitHealthPolicy
     public WindowCounts GetCounts(long now)
     {
         _inFlight?.CountReached(now); // before the window's counts: see InFlightCalls.CountReached
-        return WithInFlight(_window.GetCounts(now), now);
+        return WithInFlight(_window.GetCounts(now));
     }
 
     /// <summary>Forgets every recorded call, and the running calls: they count for nothing until they end.</summary>
@@ -153,15 +153,14 @@ internal sealed class CircuitHealthPolicy
     /// <summary>Returns whether a half-open probe of generation <paramref name="episodeGeneration"/> or later is running past the threshold.</summary>
     public bool HasHungProbe(int episodeGeneration) => _inFlight is { } inFlight && inFlight.HungProbeGeneration >= episodeGeneration && inFlight.HungProbeGeneration != 0;
 
-    private WindowCounts WithInFlight(WindowCounts counts, long now)
+    private WindowCounts WithInFlight(WindowCounts counts)
     {
         if (_inFlight is null)
         {
             return counts;
         }
 
-        _inFlight.CountReached(now);
-        var hung = _inFlight.SlowCount;
+        var hung = _inFlight.SlowCount; // counted by the caller, before the window's counts were read
         return hung == 0 ? counts : counts with { Calls = counts.Calls + hung, SlowCalls = counts.SlowCalls + hung };
     }
 

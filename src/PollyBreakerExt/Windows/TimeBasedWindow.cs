@@ -19,11 +19,11 @@ namespace PollyBreakerExt;
 internal sealed class TimeBasedWindow : ISlidingWindow
 {
     private const int BucketsPerDuration = 10;
-    private const int StripeSpacing = 16; // longs: 128 bytes between stripes, so two never share a cache line (or a prefetched pair)
+    private const int StripeSpacing = 10; // longs: a stripe is 16 bytes, so with 80 between them two never share a 64-byte line
     private const long NoTarget = long.MinValue;
-    private const uint MaxStripeCount = 1 << 26; // per stripe between folds; 16 stripes of it still fit an int
+    private const uint MaxStripeCount = 1 << 26; // per stripe between folds; 8 stripes of it still fit an int
 
-    private static readonly int StripeCount = (int)Math.Min(16, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount));
+    private static readonly int StripeCount = (int)Math.Min(8, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount));
 
     private readonly long _duration;
     private readonly long _bucketWidth;
