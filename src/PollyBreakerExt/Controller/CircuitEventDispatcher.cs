@@ -152,11 +152,7 @@ internal sealed class CircuitEventDispatcher<T>
                 {
                     try
                     {
-                        var raised = RaiseAsync(transition);
-                        if (!raised.IsCompletedSuccessfully)
-                        {
-                            raised.AsTask().GetAwaiter().GetResult(); // not reached: without callbacks nothing is awaited
-                        }
+                        NotifyObservers(Report(transition)); // no callback of the user's: nothing to await
                     }
                     finally
                     {
@@ -223,6 +219,35 @@ internal sealed class CircuitEventDispatcher<T>
 
     private async ValueTask RaiseAsync(CircuitTransition<T> transition)
     {
+        var changed = Report(transition);
+        var context = transition.Context;
+        switch (transition.NewState)
+        {
+            case CircuitState.Open or CircuitState.Isolated when _onOpened is not null:
+                var opened = new OnCircuitOpenedArguments<T>(context, transition.Outcome, transition.BreakDuration ?? TimeSpan.MaxValue, transition.IsManual);
+                await InvokeSafelyAsync(_onOpened, opened, changed).ConfigureAwait(context.ContinueOnCapturedContext);
+                break;
+
+            case CircuitState.Closed when _onClosed is not null:
+                await InvokeSafelyAsync(_onClosed, new OnCircuitClosedArguments<T>(context, transition.Outcome, transition.IsManual), changed).ConfigureAwait(context.ContinueOnCapturedContext);
+                break;
+
+            case CircuitState.HalfOpen when _onHalfOpened is not null:
+                await InvokeSafelyAsync(_onHalfOpened, new OnCircuitHalfOpenedArguments(context), changed).ConfigureAwait(context.ContinueOnCapturedContext);
+                break;
+        }
+
+        if (_onStateChanged is not null)
+        {
+            await InvokeSafelyAsync(_onStateChanged, changed, changed).ConfigureAwait(context.ContinueOnCapturedContext);
+        }
+
+        NotifyObservers(changed);
+    }
+
+    /// <summary>Tells the fleet of a transition and reports its telemetry event; returns its arguments for the callbacks.</summary>
+    private CircuitStateChangedArguments Report(in CircuitTransition<T> transition)
+    {
         var context = transition.Context;
         var changed = new CircuitStateChangedArguments(
             context,
@@ -252,39 +277,23 @@ internal sealed class CircuitEventDispatcher<T>
             case CircuitState.Open or CircuitState.Isolated:
                 var opened = new OnCircuitOpenedArguments<T>(context, transition.Outcome, transition.BreakDuration ?? TimeSpan.MaxValue, transition.IsManual);
                 _telemetry.Report(new(ResilienceEventSeverity.Error, SlowCallCircuitBreakerConstants.OnCircuitOpened), context, transition.Outcome, opened);
-                if (_onOpened is not null)
-                {
-                    await InvokeSafelyAsync(_onOpened, opened, changed).ConfigureAwait(context.ContinueOnCapturedContext);
-                }
-
                 break;
 
             case CircuitState.Closed:
                 var closed = new OnCircuitClosedArguments<T>(context, transition.Outcome, transition.IsManual);
                 _telemetry.Report(new(ResilienceEventSeverity.Information, SlowCallCircuitBreakerConstants.OnCircuitClosed), context, transition.Outcome, closed);
-                if (_onClosed is not null)
-                {
-                    await InvokeSafelyAsync(_onClosed, closed, changed).ConfigureAwait(context.ContinueOnCapturedContext);
-                }
-
                 break;
 
             default:
-                var halfOpened = new OnCircuitHalfOpenedArguments(context);
-                _telemetry.Report(new(ResilienceEventSeverity.Warning, SlowCallCircuitBreakerConstants.OnCircuitHalfOpened), context, halfOpened);
-                if (_onHalfOpened is not null)
-                {
-                    await InvokeSafelyAsync(_onHalfOpened, halfOpened, changed).ConfigureAwait(context.ContinueOnCapturedContext);
-                }
-
+                _telemetry.Report(new(ResilienceEventSeverity.Warning, SlowCallCircuitBreakerConstants.OnCircuitHalfOpened), context, new OnCircuitHalfOpenedArguments(context));
                 break;
         }
 
-        if (_onStateChanged is not null)
-        {
-            await InvokeSafelyAsync(_onStateChanged, changed, changed).ConfigureAwait(context.ContinueOnCapturedContext);
-        }
+        return changed;
+    }
 
+    private void NotifyObservers(in CircuitStateChangedArguments changed)
+    {
         try
         {
             StateChanged?.Invoke(changed);

@@ -167,6 +167,11 @@ internal sealed class InFlightCalls
     /// <summary>Counts, once each, the running calls that have reached the threshold by <paramref name="now"/>; returns how many it counted now. Under the lock.</summary>
     public int CountReached(long now)
     {
+        if (!MayHaveReached(now))
+        {
+            return 0; // no running call has reached the threshold: nothing to count, nothing to walk
+        }
+
         var counted = Walk(now);
         if (counted > 0)
         {
@@ -187,15 +192,19 @@ internal sealed class InFlightCalls
     /// <summary>Stops counting the calls running now: the window was cleared, they count for nothing until they end. Under the lock.</summary>
     public void Forget()
     {
+        var forgot = false;
         foreach (var ring in _rings)
         {
-            ring.Forget();
+            forgot |= ring.Forget();
         }
 
         _countedBehindHead?.Clear();
         Volatile.Write(ref _slowCount, 0);
         HungProbeGeneration = 0;
-        Walk(now: null); // passes the forgotten slots and renews the oldest start
+        if (forgot)
+        {
+            Walk(now: null); // passes the forgotten slots and renews the oldest start
+        }
     }
 
     private static long Word(long sequence, long state) => (sequence << StateBits) | state;
@@ -358,9 +367,15 @@ internal sealed class InFlightCalls
             return Volatile.Read(ref _words[slot]) == Word(_cursor, Running) ? _starts[slot] : Unknown;
         }
 
-        public void Forget()
+        /// <summary>Marks every running call forgotten; returns whether the ring had any slot the head has not passed.</summary>
+        public bool Forget()
         {
             var next = Volatile.Read(ref _next[Padding]);
+            if (_head == next)
+            {
+                return false;
+            }
+
             for (var sequence = _head; sequence < next; sequence++)
             {
                 ref var word = ref _words[(int)(sequence & _mask)];
@@ -371,6 +386,8 @@ internal sealed class InFlightCalls
                     Interlocked.CompareExchange(ref word, Word(sequence, Forgotten), counted);
                 }
             }
+
+            return true;
         }
 
         // The cursor passes published slots that need no judging: finished, counted or forgotten ones. It stops at a running

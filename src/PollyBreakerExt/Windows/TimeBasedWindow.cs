@@ -172,10 +172,27 @@ internal sealed class TimeBasedWindow : ISlidingWindow
 
     public void Clear()
     {
-        FoldStripes(NoTarget); // the stripes' successes are dropped with the buckets
         ClearBuckets();
         _failureTimesCount = 0;
         _nextFailure = 0;
+
+        // The stripes' successes so far are dropped with the buckets. They keep counting for the same bucket, kept as an
+        // empty one, so a success recorded from here on counts in the new window (it completed after the clear), and
+        // the stripes need no new tag: only those with a count are touched.
+        for (var i = 1; i <= StripeCount; i++)
+        {
+            ref var stripe = ref _stripes[i * StripeSpacing];
+            var word = Volatile.Read(ref stripe);
+            if ((uint)word != 0)
+            {
+                Interlocked.Exchange(ref stripe, word & ~(long)uint.MaxValue);
+            }
+        }
+
+        if (_targetNumber != NoTarget)
+        {
+            _buckets[Slot(_targetNumber)] = new Bucket { Number = _targetNumber };
+        }
     }
 
     private static uint Tag(long number, int generation) => (uint)number ^ ((uint)generation << 20);
