@@ -10,8 +10,10 @@ namespace PollyBreakerExt;
 /// and fleet control is in <c>CircuitStateController.Control.cs</c>.
 /// </summary>
 /// <remarks>
-/// All state lives behind <see cref="_lock"/>, which is never held while user code runs. Two reads are lock-free on
-/// purpose: a closed circuit admits without the lock, and an open one rejects without it while the break lasts.
+/// All state lives behind <see cref="_lock"/>, which is never held while user code runs. Three paths are lock-free on
+/// purpose: a closed circuit admits without the lock, an open one rejects without it while the break lasts, and a closed
+/// success is recorded without it and judged without it when no trip condition can hold (issue #19: two threads on one
+/// breaker no longer queue on the lock, see <c>CircuitStateController.Recording.cs</c>).
 /// </remarks>
 internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreakerHandle, IDisposable
 {
