@@ -26,7 +26,8 @@ internal static class InterleavedContention
             using var callers = new ParallelCallers(threads);
             var polly = Pipelines.Polly(new());
             var ours = Pipelines.Ours(new());
-            for (var i = 0; i < 10; i++)
+            var warmUp = Stopwatch.StartNew();
+            for (var i = 0; i < 10 || warmUp.Elapsed < InterleavedComparison.WarmUp; i++) // see InterleavedComparison.Compare
             {
                 callers.Run(polly, Batch / 4);
                 callers.Run(ours, Batch / 4);

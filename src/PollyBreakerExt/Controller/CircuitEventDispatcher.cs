@@ -17,6 +17,13 @@ namespace PollyBreakerExt;
 /// does not wait for the gate it already holds: its transition runs right after the current one's callbacks, by the
 /// same drainer. A manual or fleet transition that finds another flow running callbacks does not wait either — those
 /// callbacks may be awaiting it — and its own run in the background, in order, once the earlier ones are done.
+/// <para>
+/// When nothing but telemetry listens (no callback of the user's, no <see cref="StateChanged"/> handler, no fleet), a
+/// transition made while no other one waits or is being raised skips the queue and the gate: it is kept in one slot and
+/// raised by whichever flow claims it first, normally the one that caused it (issue #19: the half-open cycle's three
+/// transitions no longer pay for the queue and the gate). It is the oldest transition not raised yet, so drainers raise
+/// or wait for it before anything queued after it.
+/// </para>
 /// </remarks>
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The gate never creates a wait handle; nothing to dispose.")]
 internal sealed class CircuitEventDispatcher<T>
@@ -39,6 +46,15 @@ internal sealed class CircuitEventDispatcher<T>
     private readonly Func<OnCircuitHalfOpenedArguments, ValueTask>? _onHalfOpened;
     private readonly Func<CircuitStateChangedArguments, ValueTask>? _onStateChanged;
     private readonly bool _hasObservers;
+
+    // The slot of a transition raised without the queue and the gate (see remarks): its state is claimed with one
+    // compare-and-swap, so a flow that failed before dispatching leaves it to the next drainer instead of losing it.
+    private const int NoDirect = 0;
+    private const int DirectWaiting = 1;
+    private const int DirectRaising = 2;
+    private int _directState;
+    private CircuitTransition<T> _direct; // written under the breaker's lock before _directState is set to DirectWaiting
+    private int _directRaiser; // the managed thread raising it: its own listener must not wait for it
     private ICircuitBreakerFleet? _fleet;
     private CircuitBreakerFleetMember? _fleetMember;
 
@@ -67,6 +83,15 @@ internal sealed class CircuitEventDispatcher<T>
     /// <summary>Queues a transition. Called under the breaker's lock.</summary>
     public void Enqueue(CircuitTransition<T> transition)
     {
+        // Nothing queued, nothing being raised, and only telemetry listening: no queue needed to keep the order.
+        if (!_hasObservers && _directState == NoDirect && Volatile.Read(ref _raised) == _enqueued && StateChanged is null && _fleet is null)
+        {
+            _direct = transition;
+            Volatile.Write(ref _directState, DirectWaiting);
+            Volatile.Write(ref _enqueued, _enqueued + 1);
+            return;
+        }
+
         var pending = _pending;
         if (pending is null)
         {
@@ -101,6 +126,13 @@ internal sealed class CircuitEventDispatcher<T>
         // Without the user's callbacks raising is synchronous and short: drain on this thread under a plain lock.
         if (!_hasObservers)
         {
+            // The common case: this flow's own transition, raised without the queue and the gate (and, behind it, any
+            // queued meanwhile).
+            if (Volatile.Read(ref _directState) == DirectWaiting && TryRaiseDirect())
+            {
+                return default;
+            }
+
             DrainSynchronously(waitForOtherFlows);
             return default;
         }
@@ -130,8 +162,8 @@ internal sealed class CircuitEventDispatcher<T>
 
     /// <summary>
     /// Drains every queued transition under <see cref="_syncGate"/>; used only when no callback of the user's can run,
-    /// so raising never awaits. A manual or fleet transition that finds another thread draining leaves its transition to
-    /// that drainer, which drains until the queue is empty.
+    /// so raising never awaits. A manual or fleet transition that finds another thread draining, or raising the slot's
+    /// transition, leaves its transition to that thread, which drains until the queue is empty.
     /// </summary>
     private void DrainSynchronously(bool waitForOtherFlows)
     {
@@ -148,21 +180,9 @@ internal sealed class CircuitEventDispatcher<T>
 
             try
             {
-                while (Volatile.Read(ref _pending) is { } pending && pending.TryDequeue(out var transition))
+                if (!DrainQueue(waitForOtherFlows))
                 {
-                    try
-                    {
-                        var raised = RaiseAsync(transition);
-                        if (!raised.IsCompletedSuccessfully)
-                        {
-                            raised.AsTask().GetAwaiter().GetResult(); // not reached: without callbacks nothing is awaited
-                        }
-                    }
-                    finally
-                    {
-                        // Counted even when a throwing TelemetryListener cut it short, so later dispatches do not wait for it.
-                        Volatile.Write(ref _raised, _raised + 1);
-                    }
+                    return; // the flow raising the slot's transition drains what follows it
                 }
             }
             finally
@@ -173,7 +193,86 @@ internal sealed class CircuitEventDispatcher<T>
             // Re-checked after release: a transition queued while this drainer was leaving is not left behind.
             waitForOtherFlows = false;
         }
-        while (Volatile.Read(ref _pending) is { IsEmpty: false });
+        while (Volatile.Read(ref _pending) is { IsEmpty: false } || Volatile.Read(ref _directState) == DirectWaiting);
+    }
+
+    /// <summary>Raises, under the gate, the slot's transition and the queued ones in order; false when it left them to the slot's raiser.</summary>
+    private bool DrainQueue(bool waitForOtherFlows)
+    {
+        var spinner = default(SpinWait);
+        while (true)
+        {
+            // The queue is read before the slot: a transition queued after the slot's was made is seen with the slot's.
+            var pending = Volatile.Read(ref _pending);
+            var hasQueued = pending is { IsEmpty: false };
+            switch (Volatile.Read(ref _directState))
+            {
+                case DirectWaiting:
+                    _ = TryRaiseDirect();
+                    continue;
+
+                case DirectRaising:
+                    // Another flow raises the oldest transition. Waiting for it keeps the order, and this call returns only
+                    // after it; a manual transition, or the raiser's own listener, must not wait: the raiser drains after.
+                    if (!waitForOtherFlows || Volatile.Read(ref _directRaiser) == Environment.CurrentManagedThreadId)
+                    {
+                        return false;
+                    }
+
+                    spinner.SpinOnce();
+                    continue;
+            }
+
+            if (!hasQueued || !pending!.TryDequeue(out var transition))
+            {
+                return true;
+            }
+
+            try
+            {
+                NotifyObservers(Report(transition)); // no callback of the user's: nothing to await
+            }
+            finally
+            {
+                // Counted even when a throwing TelemetryListener cut it short, so later dispatches do not wait for it.
+                Volatile.Write(ref _raised, _raised + 1);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Raises the slot's transition if this flow claims it first; then, if a transition was queued behind it meanwhile,
+    /// drains the queue (those flows may have left theirs to this one).
+    /// </summary>
+    private bool TryRaiseDirect()
+    {
+        if (Interlocked.CompareExchange(ref _directState, DirectRaising, DirectWaiting) != DirectWaiting)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _directRaiser, Environment.CurrentManagedThreadId);
+        try
+        {
+            // Read in place: nothing writes the slot while it is claimed. Only telemetry listened when the transition was
+            // made, so only telemetry hears of it: a handler or fleet hears of the transitions made after it came.
+            ReportTelemetry(_direct);
+        }
+        finally
+        {
+            // As in DrainQueue; nothing else raises while the slot is claimed, so the plain increment is safe. The slot
+            // is emptied (it holds the pooled context) before it is freed for the next transition.
+            Volatile.Write(ref _raised, _raised + 1);
+            _direct = default;
+            Interlocked.Exchange(ref _directState, NoDirect); // a full fence: the queue is read after it
+        }
+
+        if (Volatile.Read(ref _pending) is { IsEmpty: false })
+        {
+            DrainSynchronously(waitForOtherFlows: true);
+        }
+
+        return true;
     }
 
     private async ValueTask DrainUnderGateAsync(ResilienceContext context, long target, bool holdsGate)
@@ -223,6 +322,35 @@ internal sealed class CircuitEventDispatcher<T>
 
     private async ValueTask RaiseAsync(CircuitTransition<T> transition)
     {
+        var changed = Report(transition);
+        var context = transition.Context;
+        switch (transition.NewState)
+        {
+            case CircuitState.Open or CircuitState.Isolated when _onOpened is not null:
+                var opened = new OnCircuitOpenedArguments<T>(context, transition.Outcome, transition.BreakDuration ?? TimeSpan.MaxValue, transition.IsManual);
+                await InvokeSafelyAsync(_onOpened, opened, changed).ConfigureAwait(context.ContinueOnCapturedContext);
+                break;
+
+            case CircuitState.Closed when _onClosed is not null:
+                await InvokeSafelyAsync(_onClosed, new OnCircuitClosedArguments<T>(context, transition.Outcome, transition.IsManual), changed).ConfigureAwait(context.ContinueOnCapturedContext);
+                break;
+
+            case CircuitState.HalfOpen when _onHalfOpened is not null:
+                await InvokeSafelyAsync(_onHalfOpened, new OnCircuitHalfOpenedArguments(context), changed).ConfigureAwait(context.ContinueOnCapturedContext);
+                break;
+        }
+
+        if (_onStateChanged is not null)
+        {
+            await InvokeSafelyAsync(_onStateChanged, changed, changed).ConfigureAwait(context.ContinueOnCapturedContext);
+        }
+
+        NotifyObservers(changed);
+    }
+
+    /// <summary>Tells the fleet of a transition and reports its telemetry event; returns its arguments for the callbacks.</summary>
+    private CircuitStateChangedArguments Report(in CircuitTransition<T> transition)
+    {
         var context = transition.Context;
         var changed = new CircuitStateChangedArguments(
             context,
@@ -247,44 +375,34 @@ internal sealed class CircuitEventDispatcher<T>
             }
         }
 
+        ReportTelemetry(transition);
+        return changed;
+    }
+
+    /// <summary>Reports a transition's telemetry event (DESIGN.md rule 7).</summary>
+    private void ReportTelemetry(in CircuitTransition<T> transition)
+    {
+        var context = transition.Context;
         switch (transition.NewState)
         {
             case CircuitState.Open or CircuitState.Isolated:
                 var opened = new OnCircuitOpenedArguments<T>(context, transition.Outcome, transition.BreakDuration ?? TimeSpan.MaxValue, transition.IsManual);
                 _telemetry.Report(new(ResilienceEventSeverity.Error, SlowCallCircuitBreakerConstants.OnCircuitOpened), context, transition.Outcome, opened);
-                if (_onOpened is not null)
-                {
-                    await InvokeSafelyAsync(_onOpened, opened, changed).ConfigureAwait(context.ContinueOnCapturedContext);
-                }
-
                 break;
 
             case CircuitState.Closed:
                 var closed = new OnCircuitClosedArguments<T>(context, transition.Outcome, transition.IsManual);
                 _telemetry.Report(new(ResilienceEventSeverity.Information, SlowCallCircuitBreakerConstants.OnCircuitClosed), context, transition.Outcome, closed);
-                if (_onClosed is not null)
-                {
-                    await InvokeSafelyAsync(_onClosed, closed, changed).ConfigureAwait(context.ContinueOnCapturedContext);
-                }
-
                 break;
 
             default:
-                var halfOpened = new OnCircuitHalfOpenedArguments(context);
-                _telemetry.Report(new(ResilienceEventSeverity.Warning, SlowCallCircuitBreakerConstants.OnCircuitHalfOpened), context, halfOpened);
-                if (_onHalfOpened is not null)
-                {
-                    await InvokeSafelyAsync(_onHalfOpened, halfOpened, changed).ConfigureAwait(context.ContinueOnCapturedContext);
-                }
-
+                _telemetry.Report(new(ResilienceEventSeverity.Warning, SlowCallCircuitBreakerConstants.OnCircuitHalfOpened), context, new OnCircuitHalfOpenedArguments(context));
                 break;
         }
+    }
 
-        if (_onStateChanged is not null)
-        {
-            await InvokeSafelyAsync(_onStateChanged, changed, changed).ConfigureAwait(context.ContinueOnCapturedContext);
-        }
-
+    private void NotifyObservers(in CircuitStateChangedArguments changed)
+    {
         try
         {
             StateChanged?.Invoke(changed);

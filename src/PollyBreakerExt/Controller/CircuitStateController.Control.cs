@@ -85,6 +85,7 @@ internal sealed partial class CircuitStateController<T>
         lock (_lock)
         {
             _generation++;
+            _health.SetGeneration(_generation);
             if (_state != CircuitState.Isolated)
             {
                 _blockedUntil = long.MaxValue;
@@ -107,6 +108,7 @@ internal sealed partial class CircuitStateController<T>
         lock (_lock)
         {
             _generation++;
+            _health.SetGeneration(_generation);
             Close_NeedsLock(CircuitTransitionReason.Manual, Outcome.FromResult<T>(default!), context);
         }
 

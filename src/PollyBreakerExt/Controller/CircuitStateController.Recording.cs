@@ -41,11 +41,26 @@ internal sealed partial class CircuitStateController<T>
             ReportSlowCall(permit, outcome, context, now);
         }
 
+        var held = permit;
+        if (!isFailure && !isSlow && !permit.IsProbe && _state == CircuitState.Closed)
+        {
+            // The closed path's success: recorded without the lock, and judged without it when no trip condition can hold.
+            if (_health.TryRecordSuccessWithoutLock(permit.InFlightSequence, permit.Generation, now, out var released))
+            {
+                return _health.MayTrip(now) && JudgeRecordedSuccess(now, outcome, context, out pendingOpening);
+            }
+
+            if (released)
+            {
+                held = permit with { InFlightSequence = -1 };
+            }
+        }
+
         lock (_lock)
         {
-            var isProbeOfThisEpisode = permit.IsProbe && IsProbeOfThisEpisode_NeedsLock(permit);
-            ReleaseHeld_NeedsLock(permit);
-            if (permit.Generation != _generation)
+            var isProbeOfThisEpisode = held.IsProbe && IsProbeOfThisEpisode_NeedsLock(held);
+            ReleaseHeld_NeedsLock(held);
+            if (held.Generation != _generation)
             {
                 return false;
             }
@@ -66,18 +81,34 @@ internal sealed partial class CircuitStateController<T>
                 }
             }
 
-            if (_state == CircuitState.HalfOpen && _health.HasHungProbe(_episodeGeneration))
-            {
-                return Open_NeedsLock(OpeningTime(now), CircuitTransitionReason.HalfOpenProbeSlow, counts, outcome, context, out pendingOpening);
-            }
-
-            if (_state != CircuitState.Closed || _health.TripReason(counts) is not { } reason)
-            {
-                return false;
-            }
-
-            return Open_NeedsLock(OpeningTime(now), reason, counts, outcome, context, out pendingOpening);
+            return Judge_NeedsLock(now, counts, outcome, context, out pendingOpening);
         }
+    }
+
+    /// <summary>Judges, under the lock, a success recorded without it, when a trip condition may hold (rule 1).</summary>
+    private bool JudgeRecordedSuccess<TResult>(long now, in Outcome<TResult> outcome, ResilienceContext context, out PendingOpening? pendingOpening)
+    {
+        lock (_lock)
+        {
+            return Judge_NeedsLock(now, _health.Judge(now), outcome, context, out pendingOpening);
+        }
+    }
+
+    /// <summary>Opens the circuit if, after a recorded call, a hung probe or a trip condition says so.</summary>
+    private bool Judge_NeedsLock<TResult>(long now, in WindowCounts counts, in Outcome<TResult> outcome, ResilienceContext context, out PendingOpening? pendingOpening)
+    {
+        pendingOpening = null;
+        if (_state == CircuitState.HalfOpen && _health.HasHungProbe(_episodeGeneration))
+        {
+            return Open_NeedsLock(OpeningTime(now), CircuitTransitionReason.HalfOpenProbeSlow, counts, outcome, context, out pendingOpening);
+        }
+
+        if (_state != CircuitState.Closed || _health.TripReason(counts) is not { } reason)
+        {
+            return false;
+        }
+
+        return Open_NeedsLock(OpeningTime(now), reason, counts, outcome, context, out pendingOpening);
     }
 
     private void ReportSlowCall<TResult>(in Permit permit, in Outcome<TResult> outcome, ResilienceContext context, long now)

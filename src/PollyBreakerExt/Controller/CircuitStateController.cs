@@ -10,8 +10,10 @@ namespace PollyBreakerExt;
 /// and fleet control is in <c>CircuitStateController.Control.cs</c>.
 /// </summary>
 /// <remarks>
-/// All state lives behind <see cref="_lock"/>, which is never held while user code runs. Two reads are lock-free on
-/// purpose: a closed circuit admits without the lock, and an open one rejects without it while the break lasts.
+/// All state lives behind <see cref="_lock"/>, which is never held while user code runs. Three paths are lock-free on
+/// purpose: a closed circuit admits without the lock, an open one rejects without it while the break lasts, and a closed
+/// success is recorded without it and judged without it when no trip condition can hold (issue #19: two threads on one
+/// breaker no longer queue on the lock, see <c>CircuitStateController.Recording.cs</c>).
 /// </remarks>
 internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreakerHandle, IDisposable
 {
@@ -153,7 +155,13 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
             }
 
             var start = _timeProvider.GetTimestamp();
-            permit = new(start, _generation, 0, _health.Admit(start, 0));
+            var sequence = _health.Admit(start, 0);
+            if (sequence < 0)
+            {
+                sequence = AdmitCompacting(start); // the ring looks full: slots freed without the lock are passed first
+            }
+
+            permit = new(start, _generation, 0, sequence);
             if (!_health.MayHaveHungCall(start))
             {
                 return true;
@@ -217,7 +225,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
             {
                 if (!permit.IsTracked)
                 {
-                    permit = permit with { InFlightSequence = _health.Admit(now, 0) }; // judging may have made room in a full ring
+                    permit = permit with { InFlightSequence = _health.AdmitCompacting(now, 0) }; // judging may have made room in a full ring
                 }
 
                 return true;
@@ -288,10 +296,18 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
 
         if (_tracksInFlight)
         {
-            permit = permit with { InFlightSequence = _health.Admit(now, permit.ProbeGeneration) };
+            permit = permit with { InFlightSequence = _health.AdmitCompacting(now, permit.ProbeGeneration) };
         }
 
         return true;
+    }
+
+    private long AdmitCompacting(long start)
+    {
+        lock (_lock)
+        {
+            return _health.AdmitCompacting(start, 0);
+        }
     }
 
     private BrokenCircuitException Reject(CircuitState state, ResilienceContext context, long now)

@@ -4,7 +4,10 @@ namespace PollyBreakerExt;
 /// Judges the breaker's health: what the window holds, which calls are slow, and whether a trip condition holds
 /// (DESIGN.md "Semantics", rules 1 and 2).
 /// </summary>
-/// <remarks>Not thread-safe: the controller calls it under its lock, except <see cref="IsSlow"/>, which reads no state.</remarks>
+/// <remarks>
+/// Not thread-safe: the controller calls it under its lock, except the members that say they run without it: admitting,
+/// and recording a success that cannot trip the breaker.
+/// </remarks>
 internal sealed class CircuitHealthPolicy
 {
     private readonly ISlidingWindow _window;
@@ -46,13 +49,58 @@ internal sealed class CircuitHealthPolicy
     /// <summary>Records a completed call and returns the counts after it, running calls past the threshold included.</summary>
     public WindowCounts Record(bool isFailure, bool isSlow, long now)
     {
-        var counts = WithInFlight(_window.Record(isFailure, isSlow, now), now);
+        _inFlight?.CountReached(now); // before the window's counts: see InFlightCalls.CountReached
+        var counts = WithInFlight(_window.Record(isFailure, isSlow, now));
         _inFlight?.MarkJudged(); // every completion is judged
         return counts;
     }
 
+    /// <summary>Returns the counts at <paramref name="now"/> for a trip judgement, running calls past the threshold included.</summary>
+    public WindowCounts Judge(long now)
+    {
+        var counts = GetCounts(now);
+        _inFlight?.MarkJudged();
+        return counts;
+    }
+
+    /// <summary>
+    /// Records a fast success of a call admitted in <paramref name="generation"/> without the lock, releasing its running
+    /// slot first; returns <see langword="false"/> when it must be recorded under the lock instead, with
+    /// <paramref name="released"/> saying whether its slot was given back already.
+    /// </summary>
+    public bool TryRecordSuccessWithoutLock(long sequence, int generation, long now, out bool released)
+    {
+        released = false;
+        if (sequence >= 0)
+        {
+            if (!_inFlight!.TryReleaseWithoutLock(sequence))
+            {
+                return false; // counted as slow while it ran: its count gives way to its record under the lock
+            }
+
+            released = true;
+        }
+
+        return _window.TryRecordSuccess(now, generation);
+    }
+
+    /// <summary>
+    /// Returns, without the lock and after a success was recorded without it, whether a trip condition may hold: only a
+    /// failure, a slow call or a running call past the threshold can make one hold (every ratio is above 0), so without
+    /// any of them the judgement of rule 1 needs no lock.
+    /// </summary>
+    public bool MayTrip(long now)
+        => _window.HasFailuresOrSlowCalls || (_inFlight is { } inFlight && (inFlight.SlowCount != 0 || inFlight.MayHaveReached(now)));
+
+    /// <summary>Starts a new generation (a manual transition). Under the lock.</summary>
+    public void SetGeneration(int generation) => _window.SetGeneration(generation);
+
     /// <summary>Returns the counts at <paramref name="now"/>, running calls past the threshold included.</summary>
-    public WindowCounts GetCounts(long now) => WithInFlight(_window.GetCounts(now), now);
+    public WindowCounts GetCounts(long now)
+    {
+        _inFlight?.CountReached(now); // before the window's counts: see InFlightCalls.CountReached
+        return WithInFlight(_window.GetCounts(now));
+    }
 
     /// <summary>Forgets every recorded call, and the running calls: they count for nothing until they end.</summary>
     public void Clear()
@@ -66,6 +114,19 @@ internal sealed class CircuitHealthPolicy
     /// <see cref="Release"/>, or -1 when too many calls run at once to track another.
     /// </summary>
     public long Admit(long start, int probeGeneration) => _inFlight!.Admit(start, probeGeneration);
+
+    /// <summary>Like <see cref="Admit"/>, after passing the slots freed without the lock when the ring looks full. Under the lock.</summary>
+    public long AdmitCompacting(long start, int probeGeneration)
+    {
+        var sequence = _inFlight!.Admit(start, probeGeneration);
+        if (sequence < 0)
+        {
+            _inFlight.Compact();
+            sequence = _inFlight.Admit(start, probeGeneration);
+        }
+
+        return sequence;
+    }
 
     /// <summary>Returns, without a lock, whether a running call may have reached the threshold since the last judgement.</summary>
     public bool MayHaveHungCall(long now) => _inFlight!.MayHaveReached(now);
@@ -92,15 +153,14 @@ internal sealed class CircuitHealthPolicy
     /// <summary>Returns whether a half-open probe of generation <paramref name="episodeGeneration"/> or later is running past the threshold.</summary>
     public bool HasHungProbe(int episodeGeneration) => _inFlight is { } inFlight && inFlight.HungProbeGeneration >= episodeGeneration && inFlight.HungProbeGeneration != 0;
 
-    private WindowCounts WithInFlight(WindowCounts counts, long now)
+    private WindowCounts WithInFlight(WindowCounts counts)
     {
         if (_inFlight is null)
         {
             return counts;
         }
 
-        _inFlight.CountReached(now);
-        var hung = _inFlight.SlowCount;
+        var hung = _inFlight.SlowCount; // counted by the caller, before the window's counts were read
         return hung == 0 ? counts : counts with { Calls = counts.Calls + hung, SlowCalls = counts.SlowCalls + hung };
     }
 

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace PollyBreakerExt;
 
 /// <summary>
@@ -5,21 +7,29 @@ namespace PollyBreakerExt;
 /// finishes (DESIGN.md W2, "Hung calls are slow before they finish").
 /// </summary>
 /// <remarks>
-/// A ring of admission timestamps, one slot per running call, indexed by an admission sequence number. Calls are admitted
-/// in order, so those past the threshold are a prefix of the running ones: a cursor walks forward over them, counting
-/// each once, and the head walks forward over finished slots. Calls finish out of order: a finished slot is only marked
-/// free, and skipped by both walks. Every slot is passed once by each walk, so the cost is O(1) amortized. No timer, no
-/// allocation per call.
+/// Rings of admission timestamps, one slot per running call, indexed by an admission sequence number. Within a ring calls
+/// are admitted in order, so those past the threshold are a prefix of its running ones: a cursor walks forward over them,
+/// counting each once, and the head walks forward over finished slots. Calls finish out of order: a finished slot is
+/// only marked free, and skipped by both walks. Every slot is passed once by each walk, so the cost is O(1) amortized.
+/// No timer, no allocation per call.
 /// <para>
 /// A call already counted (or forgotten) needs nothing from its slot but to be told apart when it ends, so the head does
 /// not wait for it: it leaves the ring, counted ones for a small set, and its slot is reused. A call that never ends
-/// therefore pins the ring only until it reaches the threshold, not for good (issue #19, bug 4).
+/// therefore pins its ring only until it reaches the threshold, not for good (issue #19, bug 4).
 /// </para>
 /// <para>
-/// Admission is lock-free (one compare-and-swap claims the next sequence number, then the slot is published by writing
-/// that number into it); everything else runs under the controller's lock. A slot is reused only once the head has
-/// passed it, so a claimed slot is always free. The ring holds <see cref="DefaultCapacity"/> running calls (a keyed
-/// strategy's breakers <see cref="KeyedCapacity"/>, as there may be thousands of them); a call admitted while it is full
+/// The calling path shares no cache line between processors. Each processor admits into its own ring (and into the
+/// others when its own is full), with one compare-and-swap on that ring's own counter, then publishes the slot by writing
+/// its word: sequence and state together, so a reused slot is never mistaken for it. A call that finished before it was
+/// counted frees its slot with one compare-and-swap of that word; the walks pass freed slots lazily, under the
+/// controller's lock, when an admission finds every ring full or when the oldest start may have reached the threshold.
+/// That start is one shared value, <see cref="MayHaveReached"/>'s only read, written only when it is unknown or a judgement
+/// renews it, so in-flight tracking costs no shared write until a call may be past the threshold. Everything else runs
+/// under the lock. A slot is reused only once its ring's head has passed it, so a claimed slot is always free.
+/// </para>
+/// <para>
+/// The rings hold <see cref="DefaultCapacity"/> running calls in all (a keyed strategy's breakers
+/// <see cref="KeyedCapacity"/>, in one ring, as there may be thousands of them); a call admitted while every ring is full
 /// is not tracked and is judged when it finishes, like any completed call.
 /// </para>
 /// </remarks>
@@ -30,69 +40,79 @@ internal sealed class InFlightCalls
     /// <summary>The ring of one key's breaker: 1.3 KB instead of 21 KB; a key with more hung calls than this trips on them anyway.</summary>
     public const int KeyedCapacity = 64;
 
-    private const byte Free = 0;
-    private const byte Running = 1;
-    private const byte Counted = 2; // running, and counted as slow
-    private const byte Forgotten = 3; // running, but admitted before the window was cleared: it counts for nothing until it ends
+    private const long Free = 0;
+    private const long Running = 1;
+    private const long Counted = 2; // running, and counted as slow
+    private const long Forgotten = 3; // running, but admitted before the window was cleared: it counts for nothing until it ends
+    private const int StateBits = 2;
+    private const long StateMask = (1 << StateBits) - 1;
+    private const int RingBits = 3; // a call's handle is its sequence number << RingBits | its ring
+    private const long NoneRunning = long.MaxValue;
+    private const long Unknown = long.MinValue; // an admission was claimed but not published when the start was renewed
+    private const int Padding = 8; // longs: the oldest start sits alone on its cache line
+
+    private static readonly int ProcessorRings = (int)Math.Min(1 << RingBits, BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount));
 
     private readonly long _threshold;
-    private readonly int _capacity;
-    private readonly long _mask;
-    private readonly long[] _sequences; // the slot's sequence number once published
-    private readonly long[] _starts;
-    private readonly int[] _probeGenerations;
-    private readonly byte[] _states;
-    private HashSet<long>? _countedBehindHead; // counted calls still running whose slots the head has passed; made at first need
-    private long _head; // the oldest slot that may still be running; written under the lock
-    private long _next; // the next admission's sequence number; claimed lock-free
-    private long _cursor; // published slots before it are finished or judged; written under the lock
+    private readonly Ring[] _rings;
+    private readonly long[] _oldestStart = new long[(2 * Padding) + 1]; // [Padding]: no running call not yet judged started before it
+    private HashSet<long>? _countedBehindHead; // handles of counted calls still running whose slots a head has passed; made at first need
     private volatile bool _unjudged; // calls were counted (say, by a metrics read) that no trip judgement has seen yet
+    private int _slowCount;
 
     /// <param name="threshold">The slow-call duration threshold, in timestamp units (at least 1).</param>
-    /// <param name="capacity">How many running calls the ring holds: a power of two.</param>
+    /// <param name="capacity">How many running calls the rings hold in all: a power of two.</param>
     public InFlightCalls(long threshold, int capacity = DefaultCapacity)
     {
         _threshold = threshold;
-        _capacity = capacity;
-        _mask = capacity - 1;
-        _sequences = new long[capacity];
-        _starts = new long[capacity];
-        _probeGenerations = new int[capacity];
-        _states = new byte[capacity];
-        Array.Fill(_sequences, -1);
+        var rings = capacity >= 256 ? Math.Min(ProcessorRings, capacity) : 1; // a small ring is a keyed breaker's: one of thousands
+        _rings = new Ring[rings];
+        for (var i = 0; i < rings; i++)
+        {
+            _rings[i] = new Ring(capacity / rings);
+        }
+
+        _oldestStart[Padding] = NoneRunning;
     }
 
-    /// <summary>Gets how many running calls are counted as slow now.</summary>
-    public int SlowCount { get; private set; }
+    /// <summary>Gets how many running calls are counted as slow now. Written under the lock; read without it.</summary>
+    public int SlowCount => Volatile.Read(ref _slowCount);
 
     /// <summary>Gets the highest probe generation among running probes counted as slow, or 0.</summary>
     public int HungProbeGeneration { get; private set; }
 
-    /// <summary>Registers a call admitted at <paramref name="start"/>, without a lock; returns its sequence number for <see cref="Release"/>, or -1 when the ring is full.</summary>
+    /// <summary>Registers a call admitted at <paramref name="start"/>, without a lock; returns its handle for <see cref="Release"/>, or -1 when every ring is full.</summary>
     /// <param name="start">Its admission timestamp.</param>
     /// <param name="probeGeneration">Its set of half-open probes, or 0 for a call admitted while closed.</param>
     public long Admit(long start, int probeGeneration)
     {
-        long sequence;
-        do
+        var first = _rings.Length == 1 ? 0 : Thread.GetCurrentProcessorId();
+        for (var i = 0; i < _rings.Length; i++)
         {
-            sequence = Volatile.Read(ref _next);
-            if (sequence - Volatile.Read(ref _head) >= _capacity)
+            var index = (first + i) & (_rings.Length - 1);
+            var sequence = _rings[index].Admit(start, probeGeneration);
+            if (sequence < 0)
             {
-                return -1;
+                continue;
             }
-        }
-        while (Interlocked.CompareExchange(ref _next, sequence + 1, sequence) != sequence);
 
-        var slot = (int)(sequence & _mask);
-        _starts[slot] = start;
-        _probeGenerations[slot] = probeGeneration;
-        _states[slot] = Running;
-        Volatile.Write(ref _sequences[slot], sequence);
-        return sequence;
+            // After the claim's compare-and-swap: either a judgement renewing the oldest start saw the claim, or this sees
+            // its renewal (and lowers it to this start). Only the first call after one that started earlier writes it.
+            if (start < Volatile.Read(ref _oldestStart[Padding]))
+            {
+                LowerOldestStart(start);
+            }
+
+            return (sequence << RingBits) | (long)index;
+        }
+
+        return -1;
     }
 
-    /// <summary>Returns, without a lock, whether the oldest running call not yet judged may have reached the threshold by <paramref name="now"/>.</summary>
+    /// <summary>
+    /// Returns, without a lock, whether a running call not yet judged may have reached the threshold by
+    /// <paramref name="now"/>: one read of a value written only by the first admission after a judgement and by judgements.
+    /// </summary>
     public bool MayHaveReached(long now)
     {
         if (_unjudged)
@@ -100,52 +120,67 @@ internal sealed class InFlightCalls
             return true;
         }
 
-        var cursor = Volatile.Read(ref _cursor);
-        var slot = (int)(cursor & _mask);
-        return Volatile.Read(ref _sequences[slot]) == cursor && _states[slot] == Running && now - _starts[slot] >= _threshold;
+        var oldest = Volatile.Read(ref _oldestStart[Padding]);
+        return oldest == Unknown || (oldest != NoneRunning && now - oldest >= _threshold);
+    }
+
+    /// <summary>
+    /// Removes, without a lock, a call that finished before it was counted; returns <see langword="false"/>, changing
+    /// nothing, when it was counted or has left its ring (then <see cref="Release"/> does it, under the lock).
+    /// </summary>
+    public bool TryReleaseWithoutLock(long handle) => _rings[(int)(handle & ((1 << RingBits) - 1))].TryReleaseWithoutLock(handle >> RingBits);
+
+    /// <summary>Passes the slots freed without the lock, so that admissions find them free. Under the lock.</summary>
+    public void Compact()
+    {
+        for (var i = 0; i < _rings.Length; i++)
+        {
+            _rings[i].SkipFinished(this, i);
+        }
     }
 
     /// <summary>Removes a finished call. Under the lock.</summary>
-    public void Release(long sequence)
+    public void Release(long handle)
     {
-        if (sequence < _head)
+        var index = (int)(handle & ((1 << RingBits) - 1));
+        var ring = _rings[index];
+        var sequence = handle >> RingBits;
+        if (sequence < ring.Head)
         {
             // It left the ring counted or forgotten (its slot may be another call's by now).
-            if (_countedBehindHead?.Remove(sequence) == true)
+            if (_countedBehindHead?.Remove(handle) == true)
             {
-                SlowCount--;
+                Volatile.Write(ref _slowCount, _slowCount - 1);
             }
 
             return;
         }
 
-        var slot = (int)(sequence & _mask);
-        if (_states[slot] == Counted)
+        if (ring.Release(sequence))
         {
-            SlowCount--;
+            Volatile.Write(ref _slowCount, _slowCount - 1);
         }
 
-        _states[slot] = Free;
-        SkipFinished();
+        ring.SkipFinished(this, index);
     }
 
     /// <summary>Counts, once each, the running calls that have reached the threshold by <paramref name="now"/>; returns how many it counted now. Under the lock.</summary>
     public int CountReached(long now)
     {
-        var counted = 0;
-        while (Reached(now))
+        if (!MayHaveReached(now))
         {
-            var slot = (int)(_cursor & _mask);
-            _states[slot] = Counted;
-            counted++;
-            HungProbeGeneration = Math.Max(HungProbeGeneration, _probeGenerations[slot]);
-            SkipFinished(); // passes the slot just counted
+            return 0; // no running call has reached the threshold: nothing to count, nothing to walk
         }
 
-        SlowCount += counted;
+        var counted = Walk(now);
         if (counted > 0)
         {
+            Volatile.Write(ref _slowCount, _slowCount + counted);
             _unjudged = true;
+
+            // A success recorded without the lock reads these counts after its own record: either this judgement's
+            // window read sees that record, or the success sees this count and takes the lock to be judged.
+            Interlocked.MemoryBarrier();
         }
 
         return counted;
@@ -157,53 +192,230 @@ internal sealed class InFlightCalls
     /// <summary>Stops counting the calls running now: the window was cleared, they count for nothing until they end. Under the lock.</summary>
     public void Forget()
     {
-        var next = Volatile.Read(ref _next);
-        for (var sequence = _head; sequence < next; sequence++)
+        var forgot = false;
+        foreach (var ring in _rings)
         {
-            var slot = (int)(sequence & _mask);
-            if (Volatile.Read(ref _sequences[slot]) == sequence && _states[slot] is Running or Counted)
-            {
-                _states[slot] = Forgotten;
-            }
+            forgot |= ring.Forget();
         }
 
         _countedBehindHead?.Clear();
-        SlowCount = 0;
+        Volatile.Write(ref _slowCount, 0);
         HungProbeGeneration = 0;
-        SkipFinished();
-    }
-
-    private bool Reached(long now)
-    {
-        var slot = (int)(_cursor & _mask);
-        return Volatile.Read(ref _sequences[slot]) == _cursor && _states[slot] == Running && now - _starts[slot] >= _threshold;
-    }
-
-    // The cursor passes published slots that need no judging: finished, counted or forgotten ones. It stops at a running
-    // one or at one whose admission has claimed it but not published it yet. The head follows it over every slot it
-    // passed, taking counted calls out of the ring.
-    private void SkipFinished()
-    {
-        var next = Volatile.Read(ref _next);
-        while (_cursor < next)
+        if (forgot)
         {
-            var slot = (int)(_cursor & _mask);
-            if (Volatile.Read(ref _sequences[slot]) != _cursor || _states[slot] == Running)
+            Walk(now: null); // passes the forgotten slots and renews the oldest start
+        }
+    }
+
+    private static long Word(long sequence, long state) => (sequence << StateBits) | state;
+
+    /// <summary>
+    /// Passes every ring's finished slots, counts (with <paramref name="now"/>) the calls that have reached the threshold,
+    /// and renews the oldest start; returns how many it counted and claimed. Under the lock.
+    /// </summary>
+    private int Walk(long? now)
+    {
+        // Renewed before the rings are read: an admission claimed after this read sees the renewal and lowers it itself.
+        Interlocked.Exchange(ref _oldestStart[Padding], NoneRunning);
+        var counted = 0;
+        var oldest = NoneRunning;
+        for (var i = 0; i < _rings.Length; i++)
+        {
+            var ring = _rings[i];
+            ring.SkipFinished(this, i); // slots freed without the lock may stand before the oldest running call
+            while (now is { } at && ring.TryCountCursor(at, _threshold, out var probeGeneration, out var claimed))
             {
-                break;
+                if (claimed)
+                {
+                    counted++;
+                    HungProbeGeneration = Math.Max(HungProbeGeneration, probeGeneration);
+                }
+
+                ring.SkipFinished(this, i); // passes the slot just counted (or just freed by its call)
             }
 
-            _cursor++;
+            oldest = Math.Min(oldest, ring.CursorStart());
         }
 
-        while (_head < _cursor)
+        if (oldest != NoneRunning)
         {
-            if (_states[(int)(_head & _mask)] == Counted)
+            LowerOldestStart(oldest);
+        }
+
+        return counted;
+    }
+
+    private void LowerOldestStart(long start)
+    {
+        ref var oldest = ref _oldestStart[Padding];
+        var seen = Volatile.Read(ref oldest);
+        while (start < seen)
+        {
+            var previous = Interlocked.CompareExchange(ref oldest, start, seen);
+            if (previous == seen)
             {
-                (_countedBehindHead ??= []).Add(_head);
+                return;
             }
 
-            Volatile.Write(ref _head, _head + 1); // the slot is free for an admission from here on
+            seen = previous;
+        }
+    }
+
+    private void NoteCountedBehindHead(long handle) => (_countedBehindHead ??= []).Add(handle);
+
+    /// <summary>One ring of running calls; its counter of admissions sits alone on its cache line.</summary>
+    private sealed class Ring
+    {
+        private readonly long _mask;
+        private readonly long[] _words; // the slot's sequence number and state once published: sequence << StateBits | state
+        private readonly long[] _starts;
+        private readonly int[] _probeGenerations;
+        private readonly long[] _next = new long[(2 * Padding) + 1]; // [Padding]: the next admission's sequence number; claimed lock-free
+        private long _head; // the oldest slot that may still be running; written under the lock
+        private long _cursor; // published slots before it are finished or judged; written under the lock
+
+        public Ring(int capacity)
+        {
+            Capacity = capacity;
+            _mask = capacity - 1;
+            _words = new long[capacity];
+            _starts = new long[capacity];
+            _probeGenerations = new int[capacity];
+            Array.Fill(_words, -1);
+        }
+
+        public int Capacity { get; }
+
+        public long Head => _head;
+
+        public long Admit(long start, int probeGeneration)
+        {
+            ref var next = ref _next[Padding];
+            long sequence;
+            do
+            {
+                sequence = Volatile.Read(ref next);
+                if (sequence - Volatile.Read(ref _head) >= Capacity)
+                {
+                    return -1;
+                }
+            }
+            while (Interlocked.CompareExchange(ref next, sequence + 1, sequence) != sequence);
+
+            var slot = (int)(sequence & _mask);
+            _starts[slot] = start;
+            _probeGenerations[slot] = probeGeneration;
+            Volatile.Write(ref _words[slot], Word(sequence, Running));
+            return sequence;
+        }
+
+        public bool TryReleaseWithoutLock(long sequence)
+        {
+            ref var word = ref _words[(int)(sequence & _mask)];
+            var running = Word(sequence, Running);
+            if (Interlocked.CompareExchange(ref word, Word(sequence, Free), running) == running)
+            {
+                return true;
+            }
+
+            var forgotten = Word(sequence, Forgotten);
+            return Interlocked.CompareExchange(ref word, Word(sequence, Free), forgotten) == forgotten;
+        }
+
+        /// <summary>Frees a slot at or after the head; returns whether its call was counted as slow. Under the lock.</summary>
+        public bool Release(long sequence)
+        {
+            var slot = (int)(sequence & _mask);
+            var word = Volatile.Read(ref _words[slot]);
+            if (word >> StateBits != sequence)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _words[slot], Word(sequence, Free));
+            return (word & StateMask) == Counted;
+        }
+
+        /// <summary>
+        /// Counts the call at the cursor if it is running and has reached the threshold; returns whether it had
+        /// (<paramref name="claimed"/>: it was still running, not freed by its call meanwhile). Under the lock.
+        /// </summary>
+        public bool TryCountCursor(long now, long threshold, out int probeGeneration, out bool claimed)
+        {
+            var slot = (int)(_cursor & _mask);
+            var running = Word(_cursor, Running);
+            probeGeneration = _probeGenerations[slot];
+            claimed = false;
+            if (Volatile.Read(ref _words[slot]) != running || now - _starts[slot] < threshold)
+            {
+                return false;
+            }
+
+            claimed = Interlocked.CompareExchange(ref _words[slot], Word(_cursor, Counted), running) == running;
+            return true;
+        }
+
+        /// <summary>The start of the call at the cursor (after <see cref="SkipFinished"/>, the oldest running one), <see cref="Unknown"/> if it is claimed but not published yet, or <see cref="NoneRunning"/>.</summary>
+        public long CursorStart()
+        {
+            if (_cursor >= Volatile.Read(ref _next[Padding]))
+            {
+                return NoneRunning;
+            }
+
+            var slot = (int)(_cursor & _mask);
+            return Volatile.Read(ref _words[slot]) == Word(_cursor, Running) ? _starts[slot] : Unknown;
+        }
+
+        /// <summary>Marks every running call forgotten; returns whether the ring had any slot the head has not passed.</summary>
+        public bool Forget()
+        {
+            var next = Volatile.Read(ref _next[Padding]);
+            if (_head == next)
+            {
+                return false;
+            }
+
+            for (var sequence = _head; sequence < next; sequence++)
+            {
+                ref var word = ref _words[(int)(sequence & _mask)];
+                var running = Word(sequence, Running);
+                if (Interlocked.CompareExchange(ref word, Word(sequence, Forgotten), running) != running)
+                {
+                    var counted = Word(sequence, Counted);
+                    Interlocked.CompareExchange(ref word, Word(sequence, Forgotten), counted);
+                }
+            }
+
+            return true;
+        }
+
+        // The cursor passes published slots that need no judging: finished, counted or forgotten ones. It stops at a running
+        // one or at one whose admission has claimed it but not published it yet. The head follows it over every slot it
+        // passed, taking counted calls out of the ring.
+        public void SkipFinished(InFlightCalls owner, int index)
+        {
+            var next = Volatile.Read(ref _next[Padding]);
+            while (_cursor < next)
+            {
+                var word = Volatile.Read(ref _words[(int)(_cursor & _mask)]);
+                if (word >> StateBits != _cursor || (word & StateMask) == Running)
+                {
+                    break;
+                }
+
+                _cursor++;
+            }
+
+            while (_head < _cursor)
+            {
+                if (Volatile.Read(ref _words[(int)(_head & _mask)]) == Word(_head, Counted))
+                {
+                    owner.NoteCountedBehindHead((_head << RingBits) | (long)index);
+                }
+
+                Volatile.Write(ref _head, _head + 1); // the slot is free for an admission from here on
+            }
         }
     }
 }

@@ -44,6 +44,15 @@ internal sealed class CountBasedWindow : ISlidingWindow
 
     public WindowCounts GetCounts(long timestamp) => new(_count, _failures, _slowCalls, _failures >= _failureThreshold);
 
+    // The last N calls are exact only in the order the lock gives them: every call is recorded under it.
+    public bool HasFailuresOrSlowCalls => true;
+
+    public bool TryRecordSuccess(long timestamp, int generation) => false;
+
+    public void SetGeneration(int generation)
+    {
+    }
+
     public void Clear()
     {
         _next = 0;

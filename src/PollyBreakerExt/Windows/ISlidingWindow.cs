@@ -1,7 +1,7 @@
 namespace PollyBreakerExt;
 
 /// <summary>
-/// The recorded calls a breaker judges. Not thread-safe: the controller calls it under its lock.
+/// The recorded calls a breaker judges. Not thread-safe: the controller calls it under its lock, except the members that say otherwise.
 /// </summary>
 internal interface ISlidingWindow
 {
@@ -13,4 +13,16 @@ internal interface ISlidingWindow
 
     /// <summary>Forgets every recorded call.</summary>
     void Clear();
+
+    /// <summary>Gets whether the window holds a failure or a slow call (without them, no success can trip it); read without the lock.</summary>
+    bool HasFailuresOrSlowCalls { get; }
+
+    /// <summary>
+    /// Records a success of a call of <paramref name="generation"/> without the lock, if the window can; returns
+    /// <see langword="false"/>, recording nothing, when it must be recorded under the lock.
+    /// </summary>
+    bool TryRecordSuccess(long timestamp, int generation);
+
+    /// <summary>Starts a new generation of the breaker (a manual transition). Under the lock.</summary>
+    void SetGeneration(int generation);
 }

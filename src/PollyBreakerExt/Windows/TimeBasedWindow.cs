@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace PollyBreakerExt;
 
 /// <summary>
@@ -7,10 +9,21 @@ namespace PollyBreakerExt;
 /// Ratios come from buckets a tenth of the duration wide, so memory does not grow with call volume; a bucket counts
 /// while any part of it is inside the window. The failure threshold is judged exactly, from the timestamps of the last
 /// threshold-many failures: the threshold is reached when the oldest of them is still inside the window.
+/// <para>
+/// Successes can be recorded without the lock (<see cref="TryRecordSuccess"/>): each processor adds them to its own
+/// stripe, a counter on a cache line of its own, tagged with the bucket (and the breaker's generation) it counts for. The
+/// counts include the stripes, so nothing is lost or late; a stripe is folded into its bucket when the bucket it counts for
+/// changes, under the lock. A stale tag makes the compare-and-swap fail, and the success is recorded under the lock.
+/// </para>
 /// </remarks>
 internal sealed class TimeBasedWindow : ISlidingWindow
 {
     private const int BucketsPerDuration = 10;
+    private const int StripeSpacing = 10; // longs: a stripe is 16 bytes, so with 80 between them two never share a 64-byte line
+    private const long NoTarget = long.MinValue;
+    private const uint MaxStripeCount = 1 << 26; // per stripe between folds; 8 stripes of it still fit an int
+
+    private static readonly int StripeCount = (int)Math.Min(8, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount));
 
     private readonly long _duration;
     private readonly long _bucketWidth;
@@ -25,8 +38,11 @@ internal sealed class TimeBasedWindow : ISlidingWindow
     private long _currentBucketEnd = long.MinValue;
     private int _currentSlot;
     private int _calls;
-    private int _failures;
+    private int _failures; // read without the lock: no failure and no slow call in the window, no success can trip it
     private int _slowCalls;
+    private int _generation;
+    private long _targetNumber = NoTarget; // the bucket the stripes count for
+    private readonly long[] _stripes; // per stripe: [0] its tag << 32 | its count, [1] the latest time it recorded
 
     /// <param name="duration">The sampling duration, in timestamp units.</param>
     /// <param name="failureThreshold">The failure threshold, or <see langword="null"/>.</param>
@@ -39,12 +55,67 @@ internal sealed class TimeBasedWindow : ISlidingWindow
         _buckets = new Bucket[(duration / _bucketWidth) + 2];
         Array.Fill(_buckets, new Bucket { Number = long.MinValue });
         _failureTimes = failureThreshold is { } threshold ? new long[threshold] : null;
+        _stripes = new long[(StripeCount + 1) * StripeSpacing]; // one spacing before the first: apart from the array's header too
+        for (var i = 1; i <= StripeCount; i++)
+        {
+            _stripes[(i * StripeSpacing) + 1] = long.MinValue; // a clock's timestamps may start below zero
+        }
+    }
+
+    /// <summary>Gets whether the window holds a failure or a slow call; read without the lock.</summary>
+    public bool HasFailuresOrSlowCalls => (Volatile.Read(ref _failures) | Volatile.Read(ref _slowCalls)) != 0;
+
+    /// <summary>
+    /// Records a success completed at <paramref name="timestamp"/> by a call of <paramref name="generation"/>, without the
+    /// lock; returns <see langword="false"/>, recording nothing, when it must be recorded under the lock (its bucket is not
+    /// the one the stripes count for, or the generation has moved on).
+    /// </summary>
+    public bool TryRecordSuccess(long timestamp, int generation)
+    {
+        var number = Volatile.Read(ref _targetNumber);
+        var start = unchecked(number * _bucketWidth);
+        if (number == NoTarget || timestamp < start || timestamp - start >= _bucketWidth)
+        {
+            return false;
+        }
+
+        var tag = Tag(number, generation);
+        ref var stripe = ref _stripes[((Thread.GetCurrentProcessorId() & (StripeCount - 1)) + 1) * StripeSpacing];
+        ref var latest = ref Unsafe.Add(ref stripe, 1);
+        if (timestamp > latest)
+        {
+            latest = timestamp;
+        }
+
+        var word = Volatile.Read(ref stripe);
+        while (true)
+        {
+            if ((uint)(word >> 32) != tag || (uint)word >= MaxStripeCount)
+            {
+                return false;
+            }
+
+            var seen = Interlocked.CompareExchange(ref stripe, word + 1, word);
+            if (seen == word)
+            {
+                return true;
+            }
+
+            word = seen;
+        }
+    }
+
+    /// <summary>Starts a new generation: successes of calls admitted before it are recorded under the lock from now on. Under the lock.</summary>
+    public void SetGeneration(int generation)
+    {
+        _generation = generation;
+        FoldStripes(_targetNumber);
     }
 
     public WindowCounts Record(bool isFailure, bool isSlow, long timestamp)
     {
         // Concurrent completions may arrive slightly out of order; keep time monotonic so no bucket is revisited.
-        timestamp = Math.Max(timestamp, _lastTimestamp);
+        timestamp = Math.Max(timestamp, LastTimestamp());
         _lastTimestamp = timestamp;
         Evict(timestamp);
 
@@ -77,12 +148,24 @@ internal sealed class TimeBasedWindow : ISlidingWindow
             _slowCalls++;
         }
 
+        var current = _buckets[_currentSlot].Number;
+        if (current != _targetNumber || PendingStripeCalls() > MaxStripeCount / 2)
+        {
+            FoldStripes(current); // successes without the lock count for this call's bucket from now on
+        }
+        else if (isFailure || isSlow)
+        {
+            // A success recorded without the lock reads these counts after its own record: either the counts below see
+            // that record, or the success sees this failure or slow call and takes the lock to be judged.
+            Interlocked.MemoryBarrier();
+        }
+
         return Counts(timestamp);
     }
 
     public WindowCounts GetCounts(long timestamp)
     {
-        timestamp = Math.Max(timestamp, _lastTimestamp);
+        timestamp = Math.Max(timestamp, LastTimestamp());
         Evict(timestamp);
         return Counts(timestamp);
     }
@@ -92,7 +175,27 @@ internal sealed class TimeBasedWindow : ISlidingWindow
         ClearBuckets();
         _failureTimesCount = 0;
         _nextFailure = 0;
+
+        // The stripes' successes so far are dropped with the buckets. They keep counting for the same bucket, kept as an
+        // empty one, so a success recorded from here on counts in the new window (it completed after the clear), and
+        // the stripes need no new tag: only those with a count are touched.
+        for (var i = 1; i <= StripeCount; i++)
+        {
+            ref var stripe = ref _stripes[i * StripeSpacing];
+            var word = Volatile.Read(ref stripe);
+            if ((uint)word != 0)
+            {
+                Interlocked.Exchange(ref stripe, word & ~(long)uint.MaxValue);
+            }
+        }
+
+        if (_targetNumber != NoTarget)
+        {
+            _buckets[Slot(_targetNumber)] = new Bucket { Number = _targetNumber };
+        }
     }
+
+    private static uint Tag(long number, int generation) => (uint)number ^ ((uint)generation << 20);
 
     private WindowCounts Counts(long now)
     {
@@ -100,7 +203,47 @@ internal sealed class TimeBasedWindow : ISlidingWindow
             && _failureTimesCount == _failureTimes.Length
             && now - _failureTimes[_nextFailure] <= _duration;
 
-        return new(_calls, _failures, _slowCalls, thresholdReached);
+        return new(_calls + PendingStripeCalls(), _failures, _slowCalls, thresholdReached);
+    }
+
+    // The successes recorded without the lock that are not folded into their bucket yet: all count for _targetNumber's.
+    private int PendingStripeCalls()
+    {
+        var pending = 0;
+        for (var i = 1; i <= StripeCount; i++)
+        {
+            pending += (int)(uint)Volatile.Read(ref _stripes[i * StripeSpacing]);
+        }
+
+        return pending;
+    }
+
+    private long LastTimestamp()
+    {
+        for (var i = 1; i <= StripeCount; i++)
+        {
+            _lastTimestamp = Math.Max(_lastTimestamp, Volatile.Read(ref _stripes[(i * StripeSpacing) + 1]));
+        }
+
+        return _lastTimestamp;
+    }
+
+    /// <summary>Adds the stripes' successes to the bucket they count for (if it is still in the window), and points them at <paramref name="number"/>'s.</summary>
+    private void FoldStripes(long number)
+    {
+        var tag = (long)Tag(number, _generation) << 32;
+        var slot = _targetNumber == NoTarget ? -1 : Slot(_targetNumber);
+        for (var i = 1; i <= StripeCount; i++)
+        {
+            var calls = (int)(uint)Interlocked.Exchange(ref _stripes[i * StripeSpacing], tag);
+            if (calls != 0 && slot >= 0 && _buckets[slot].Number == _targetNumber)
+            {
+                _buckets[slot].Calls += calls;
+                _calls += calls;
+            }
+        }
+
+        Volatile.Write(ref _targetNumber, number);
     }
 
     private void RecordFailureTime(long timestamp)
@@ -128,6 +271,11 @@ internal sealed class TimeBasedWindow : ISlidingWindow
         if (oldestLive <= _oldestLiveBucket)
         {
             return;
+        }
+
+        if (_targetNumber != NoTarget && _targetNumber < oldestLive)
+        {
+            FoldStripes(NoTarget); // their bucket leaves the window with its successes
         }
 
         if (oldestLive - _oldestLiveBucket >= _buckets.Length)

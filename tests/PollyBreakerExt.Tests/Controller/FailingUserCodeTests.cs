@@ -59,6 +59,49 @@ public class FailingUserCodeTests
         Assert.DoesNotContain(breaker.TransitionSummary(), t => t.Reason == CircuitTransitionReason.HalfOpenProbeSlow);
     }
 
+    public static TheoryData<string> TelemetryOnlyPlaces() =>
+    [
+        .. TelemetryEvents.Except([SlowCallCircuitBreakerConstants.OnCircuitCallbackFailed, SlowCallCircuitBreakerConstants.OnBreakDurationGeneratorFailed]),
+    ];
+
+    /// <summary>
+    /// The same with no callback at all, so only telemetry listens: transitions are then raised without the queue and
+    /// the gate (issue #19), and a listener throwing there must not leak the permit or the running slot either.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TelemetryOnlyPlaces))]
+    public void A_throwing_TelemetryListener_without_callbacks_never_keeps_a_healthy_dependency_out(string eventName)
+    {
+        var options = NewOptions(failureThreshold: 2, breakDuration: TimeSpan.FromSeconds(1), successThreshold: 1, slowCallDurationThreshold: TimeSpan.FromMilliseconds(100));
+        var breaker = new Breaker(options, recordTransitions: false);
+        breaker.Telemetry.ThrowsOn = new HashSet<string> { eventName };
+
+        var ran = 0;
+        Call(breaker, fail: false, TimeSpan.FromMilliseconds(200), () => ran++);
+        breaker.Advance(TimeSpan.FromSeconds(70));
+        Call(breaker, fail: true, TimeSpan.Zero, () => ran++);
+        Call(breaker, fail: true, TimeSpan.Zero, () => ran++);
+        Assert.Equal(3, ran);
+        Assert.Equal(CircuitState.Open, breaker.State);
+
+        ran = 0;
+        for (var calls = 0; calls < 40; calls++)
+        {
+            breaker.Advance(TimeSpan.FromMilliseconds(600));
+            Call(breaker, fail: false, TimeSpan.Zero, () => ran++);
+        }
+
+        Assert.True(ran >= 34, $"{eventName}: the healthy dependency ran {ran} times in 40 calls");
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal(0, breaker.Metrics.Failures);
+        Assert.Equal(0, breaker.Metrics.SlowCalls);
+
+        // Every transition was reported, in order: opened, half-opened, closed (a hung-probe reopening would break the chain).
+        Assert.Equal(
+            [SlowCallCircuitBreakerConstants.OnCircuitOpened, SlowCallCircuitBreakerConstants.OnCircuitHalfOpened, SlowCallCircuitBreakerConstants.OnCircuitClosed],
+            breaker.Telemetry.Events.Select(e => e.Name).Where(n => n is SlowCallCircuitBreakerConstants.OnCircuitOpened or SlowCallCircuitBreakerConstants.OnCircuitHalfOpened or SlowCallCircuitBreakerConstants.OnCircuitClosed));
+    }
+
     private static Breaker BreakerWithFailing(string place)
     {
         var all = place == "all of them";

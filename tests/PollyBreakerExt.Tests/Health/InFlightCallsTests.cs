@@ -116,9 +116,10 @@ public class InFlightCallsTests
     [Fact]
     public void A_counted_call_that_never_ends_leaves_its_slot_and_is_still_told_apart_when_it_ends()
     {
-        var calls = new InFlightCalls(threshold: 10);
+        const int capacity = InFlightCalls.KeyedCapacity; // one ring: the default's rings are one per processor
+        var calls = new InFlightCalls(threshold: 10, capacity);
         var neverEnds = calls.Admit(start: 0, probeGeneration: 0);
-        for (var i = 1; i < InFlightCalls.DefaultCapacity; i++)
+        for (var i = 1; i < capacity; i++)
         {
             calls.Release(calls.Admit(start: 0, probeGeneration: 0));
         }
@@ -126,17 +127,89 @@ public class InFlightCallsTests
         Assert.Equal(-1, calls.Admit(start: 5, probeGeneration: 0)); // still under the threshold: it holds the ring
         Assert.Equal(1, calls.CountReached(now: 10));
 
-        var admitted = Enumerable.Range(0, InFlightCalls.DefaultCapacity).Select(_ => calls.Admit(start: 20, probeGeneration: 0)).ToList();
+        var admitted = Enumerable.Range(0, capacity).Select(_ => calls.Admit(start: 20, probeGeneration: 0)).ToList();
         Assert.DoesNotContain(-1L, admitted); // counted, it left the ring: every slot is free for new calls
-        Assert.Equal(InFlightCalls.DefaultCapacity, calls.CountReached(now: 30));
-        Assert.Equal(InFlightCalls.DefaultCapacity + 1, calls.SlowCount);
+        Assert.Equal(capacity, calls.CountReached(now: 30));
+        Assert.Equal(capacity + 1, calls.SlowCount);
 
         calls.Release(neverEnds); // its old slot is another call's now
-        Assert.Equal(InFlightCalls.DefaultCapacity, calls.SlowCount);
+        Assert.Equal(capacity, calls.SlowCount);
         calls.Release(neverEnds);
-        Assert.Equal(InFlightCalls.DefaultCapacity, calls.SlowCount);
+        Assert.Equal(capacity, calls.SlowCount);
         calls.Release(admitted[0]);
-        Assert.Equal(InFlightCalls.DefaultCapacity - 1, calls.SlowCount);
+        Assert.Equal(capacity - 1, calls.SlowCount);
+    }
+
+    [Fact]
+    public void A_call_that_never_ends_pins_at_most_its_own_ring_and_the_others_keep_tracking()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        calls.Admit(start: 0, probeGeneration: 0); // never ends
+        var tracked = 0;
+        for (var i = 1; i < 2 * InFlightCalls.DefaultCapacity; i++)
+        {
+            var handle = calls.Admit(start: 0, probeGeneration: 0);
+            if (handle >= 0)
+            {
+                tracked++;
+                calls.Release(handle);
+            }
+        }
+
+        // One ring (the whole capacity on one processor) waits for it; with more, only its ring does.
+        Assert.True(tracked >= InFlightCalls.DefaultCapacity - 1, $"{tracked} tracked");
+        Assert.Equal(1, calls.CountReached(now: 10));
+    }
+
+    [Fact]
+    public void A_call_released_without_the_lock_frees_its_slot_once_the_ring_is_compacted()
+    {
+        const int capacity = InFlightCalls.KeyedCapacity;
+        var calls = new InFlightCalls(threshold: 10, capacity);
+        var handles = Enumerable.Range(0, capacity).Select(i => calls.Admit(start: i, probeGeneration: 0)).ToList();
+        Assert.All(handles, handle => Assert.True(calls.TryReleaseWithoutLock(handle)));
+        Assert.All(handles, handle => Assert.False(calls.TryReleaseWithoutLock(handle))); // once only
+
+        Assert.Equal(-1, calls.Admit(start: 100, probeGeneration: 0)); // freed, but not passed yet
+        calls.Compact();
+        Assert.NotEqual(-1, calls.Admit(start: 100, probeGeneration: 0));
+        Assert.Equal(0, calls.CountReached(now: 109));
+        Assert.Equal(1, calls.CountReached(now: 110)); // the freed ones never count
+    }
+
+    [Fact]
+    public void A_counted_call_is_not_released_without_the_lock()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var handle = calls.Admit(start: 0, probeGeneration: 0);
+        calls.CountReached(now: 10);
+
+        Assert.False(calls.TryReleaseWithoutLock(handle));
+        Assert.Equal(1, calls.SlowCount);
+        calls.Release(handle);
+        Assert.Equal(0, calls.SlowCount);
+    }
+
+    [Fact]
+    public void The_oldest_start_says_when_a_running_call_may_have_reached_the_threshold()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        Assert.False(calls.MayHaveReached(now: 1_000)); // nothing running
+
+        var first = calls.Admit(start: 100, probeGeneration: 0);
+        calls.Admit(start: 105, probeGeneration: 0);
+        Assert.False(calls.MayHaveReached(now: 109));
+        Assert.True(calls.MayHaveReached(now: 110));
+
+        Assert.True(calls.TryReleaseWithoutLock(first));
+        Assert.True(calls.MayHaveReached(now: 110)); // still the freed call's start: a judgement renews it
+        Assert.Equal(0, calls.CountReached(now: 110));
+        calls.MarkJudged();
+        Assert.False(calls.MayHaveReached(now: 114));
+        Assert.True(calls.MayHaveReached(now: 115));
+        Assert.Equal(1, calls.CountReached(now: 115));
+        calls.MarkJudged();
+        Assert.False(calls.MayHaveReached(now: 10_000)); // counted: nothing left to judge
     }
 
     [Fact]
@@ -177,7 +250,7 @@ public class InFlightCallsTests
         Assert.DoesNotContain(-1L, admitted);
         Assert.Equal(-1, calls.Admit(start: 100, probeGeneration: 0)); // full: judged when it finishes
         calls.Release(admitted[0]);
-        Assert.Equal(InFlightCalls.KeyedCapacity, calls.Admit(start: 100, probeGeneration: 0));
+        Assert.NotEqual(-1, calls.Admit(start: 100, probeGeneration: 0));
         Assert.Equal(9, calls.CountReached(now: 19)); // starts 1..9 have run for the threshold (0 was released)
     }
 }

@@ -7,24 +7,33 @@ namespace PollyBreakerExt.Tests.Utils;
 /// </summary>
 internal sealed class Breaker
 {
-    public Breaker(SlowCallCircuitBreakerStrategyOptions<int> options, FakeTimeProvider? time = null)
+    /// <param name="options">The breaker's options.</param>
+    /// <param name="time">The fake clock; a new one when null.</param>
+    /// <param name="recordTransitions">
+    /// Whether <see cref="Transitions"/> records them, through an OnStateChanged callback; off, a breaker without the
+    /// test's callbacks has none, and raises its events without the queue (only telemetry listens).
+    /// </param>
+    public Breaker(SlowCallCircuitBreakerStrategyOptions<int> options, FakeTimeProvider? time = null, bool recordTransitions = true)
     {
         Time = time ?? new FakeTimeProvider();
         Options = options;
         options.StateProvider ??= new SlowCallCircuitBreakerStateProvider();
         var onStateChanged = options.OnStateChanged;
-        options.OnStateChanged = async args =>
+        if (recordTransitions)
         {
-            lock (Transitions)
+            options.OnStateChanged = async args =>
             {
-                Transitions.Add(args);
-            }
+                lock (Transitions)
+                {
+                    Transitions.Add(args);
+                }
 
-            if (onStateChanged is not null)
-            {
-                await onStateChanged(args);
-            }
-        };
+                if (onStateChanged is not null)
+                {
+                    await onStateChanged(args);
+                }
+            };
+        }
 
         Pipeline = new ResiliencePipelineBuilder<int> { TimeProvider = Time, TelemetryListener = Telemetry, Name = "test-pipeline" }
             .AddSlowCallCircuitBreaker(options)

@@ -23,6 +23,9 @@ internal sealed class RecordingTelemetryListener : TelemetryListener
     /// <summary>Gets or sets the names of the events on which the listener throws after recording them, as a faulty user listener would.</summary>
     public IReadOnlySet<string> ThrowsOn { get; set; } = new HashSet<string>();
 
+    /// <summary>Gets or sets what the listener does after recording an event (outside its own lock), as a user listener might.</summary>
+    public Action<string>? OnWrite { get; set; }
+
     public IReadOnlyList<RecordedEvent> Named(string eventName) => Events.Where(e => e.Name == eventName).ToList();
 
     public override void Write<TResult, TArgs>(in TelemetryEventArguments<TResult, TArgs> args)
@@ -32,6 +35,7 @@ internal sealed class RecordingTelemetryListener : TelemetryListener
             _events.Add(new(args.Event.EventName, args.Event.Severity, args.Source, args.Arguments, args.Outcome?.Exception));
         }
 
+        OnWrite?.Invoke(args.Event.EventName);
         if (ThrowsOn.Contains(args.Event.EventName))
         {
             throw new InvalidOperationException($"listener fails on {args.Event.EventName}");
