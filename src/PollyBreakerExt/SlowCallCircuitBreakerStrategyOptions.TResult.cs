@@ -137,8 +137,8 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
     /// Allowed: more than zero, or <see langword="null"/> or <see cref="Timeout.InfiniteTimeSpan"/> for never.
     /// </summary>
     /// <remarks>
-    /// Measured with the pipeline's <see cref="TimeProvider"/> and checked lazily, when a call creates a breaker for a new
-    /// key and at most once per tenth of this timeout on a call through a known key; no timer runs. Open, half-open and
+    /// Measured with the pipeline's <see cref="TimeProvider"/> and checked by a timer of that provider every tenth of this
+    /// timeout (at most once a day), so a key is forgotten between one and 1.1 timeouts after its last call. Open, half-open and
     /// isolated breakers are never forgotten. Unused without <see cref="KeySelector"/>.
     /// </remarks>
     public TimeSpan? KeyIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
