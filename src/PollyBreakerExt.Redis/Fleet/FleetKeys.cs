@@ -34,6 +34,12 @@ internal sealed class FleetKeys
     /// <summary>When each replica last reported a trip (a sorted set scored by Redis' clock).</summary>
     public RedisKey Trips(string breakerKey) => _prefix + "trips:" + breakerKey;
 
+    /// <summary>
+    /// The breaker's version: moved by every script that changes its state to the order signed into that state's payload,
+    /// always upward (see <see cref="FleetScripts"/>). No expiry: an order is never given twice.
+    /// </summary>
+    public RedisKey Version(string breakerKey) => _prefix + "version:" + breakerKey;
+
     /// <summary>Each replica's signed vote for its last trip (a hash by replica).</summary>
     public RedisKey Votes(string breakerKey) => _prefix + "votes:" + breakerKey;
 }

@@ -11,9 +11,12 @@ namespace PollyBreakerExt;
 /// </summary>
 /// <remarks>
 /// The nonce and the timestamp (Redis' clock as the sender estimates it) make a replay detectable; the signature covers
-/// every field, so a message cannot be moved to another breaker or another kind.
+/// every field, so a message cannot be moved to another breaker or another kind. <see cref="Order"/> is the breaker's
+/// version in Redis that the message's script stored (0 for a vote, which changes no state): a replica applies a message
+/// or a stored state only when its order is above the one it applied last, and a stored state only while Redis' version
+/// still equals its order, so neither a late message nor an old state copied back into Redis undoes a newer one.
 /// </remarks>
-internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, string Nonce, long Timestamp, string Key, long BreakMilliseconds)
+internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, string Nonce, long Timestamp, string Key, long BreakMilliseconds, long Order)
 {
     /// <summary>Anything longer is ignored unread: no real message comes near it.</summary>
     public const int MaxLength = 4096;
@@ -21,10 +24,11 @@ internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, strin
     /// <summary>The longest break a message may carry: the core clamps every break to one day, so no replica sends more.</summary>
     public const long MaxBreakMilliseconds = 24 * 60 * 60 * 1000;
 
-    private const int Version = 1;
+    /// <summary>The format: 2 added the order (a replica of format 1 and one of 2 ignore each other's messages as foreign).</summary>
+    private const int Version = 2;
 
-    public static FleetMessage Create(FleetMessageKind kind, string replica, long timestamp, string key, long breakMilliseconds = 0)
-        => new(kind, replica, Convert.ToHexString(RandomNumberGenerator.GetBytes(12)), timestamp, key, breakMilliseconds);
+    public static FleetMessage Create(FleetMessageKind kind, string replica, long timestamp, string key, long breakMilliseconds = 0, long order = 0)
+        => new(kind, replica, Convert.ToHexString(RandomNumberGenerator.GetBytes(12)), timestamp, key, breakMilliseconds, order);
 
     public string Serialize(byte[]? signingKey)
     {
@@ -39,6 +43,7 @@ internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, strin
             json.WriteNumber("ts", Timestamp);
             json.WriteString("k", Key);
             json.WriteNumber("b", BreakMilliseconds);
+            json.WriteNumber("o", Order);
             if (signingKey is not null)
             {
                 json.WriteString("s", Convert.ToBase64String(Sign(signingKey)));
@@ -78,9 +83,10 @@ internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, strin
                 NonEmpty(root.GetProperty("n").GetString()),
                 root.GetProperty("ts").GetInt64(),
                 NonEmpty(root.GetProperty("k").GetString()),
-                root.GetProperty("b").GetInt64());
+                root.GetProperty("b").GetInt64(),
+                root.GetProperty("o").GetInt64());
             // Out of range is foreign too: TimeSpan.FromMilliseconds(long.MaxValue) would throw in the subscription handler.
-            if (kind is null || message.BreakMilliseconds is < 0 or > MaxBreakMilliseconds)
+            if (kind is null || message.BreakMilliseconds is < 0 or > MaxBreakMilliseconds || message.Order < 0)
             {
                 problem = "foreign";
                 return null;
@@ -144,7 +150,7 @@ internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, strin
         // Lengths before the free-text fields, so that no two messages sign the same text.
         var text = string.Create(
             CultureInfo.InvariantCulture,
-            $"{Version}|{KindName(Kind)}|{Replica.Length}:{Replica}|{Nonce.Length}:{Nonce}|{Timestamp}|{Key.Length}:{Key}|{BreakMilliseconds}");
+            $"{Version}|{KindName(Kind)}|{Replica.Length}:{Replica}|{Nonce.Length}:{Nonce}|{Timestamp}|{Key.Length}:{Key}|{BreakMilliseconds}|{Order}");
         return HMACSHA256.HashData(signingKey, Encoding.UTF8.GetBytes(text));
     }
 }

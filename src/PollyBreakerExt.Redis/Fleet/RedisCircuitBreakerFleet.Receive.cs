@@ -36,16 +36,30 @@ public sealed partial class RedisCircuitBreakerFleet
             return;
         }
 
-        _telemetry.Received();
-        if (_states.TryGetValue(message!.Key, out var state))
+        if (_states.TryGetValue(message!.Key, out var state) && !Apply(state, message))
         {
-            Apply(state, message);
+            _telemetry.Ignored();
+            FleetLog.MessageIgnored(_logger, ReplicaId, "older than the state applied");
+            return;
         }
+
+        _telemetry.Received();
     }
 
-    private void Apply(FleetKeyState state, FleetMessage message)
+    /// <summary>
+    /// Applies a message newer than what this replica applied of its key; <see langword="false"/> when it is older. One of
+    /// the very order applied already (a sync read its state just before it came) is received, with nothing left to do.
+    /// </summary>
+    private bool Apply(FleetKeyState state, FleetMessage message)
     {
-        Interlocked.Increment(ref state.Heard);
+        lock (state.Lock)
+        {
+            if (!state.TryAdvance(message.Order))
+            {
+                return message.Order == state.AppliedOrder;
+            }
+        }
+
         var members = state.SnapshotMembers();
         switch (message.Kind)
         {
@@ -88,6 +102,8 @@ public sealed partial class RedisCircuitBreakerFleet
 
                 break;
         }
+
+        return true;
     }
 
     /// <summary>

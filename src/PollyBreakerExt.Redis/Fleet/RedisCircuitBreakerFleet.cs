@@ -31,6 +31,9 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     /// <summary>A lease request unanswered this long means Redis is stalled: the breaker probes alone.</summary>
     private static readonly TimeSpan LeasePatience = TimeSpan.FromSeconds(1);
 
+    /// <summary>How many times a state change is signed again when other writes keep moving the breaker's version past it.</summary>
+    private const int MaxWriteAttempts = 5;
+
     private readonly RedisCircuitBreakerFleetOptions _options;
     private readonly FleetKeys _keys;
     private readonly byte[]? _signingKey;
@@ -255,8 +258,36 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
 
     private FleetKeyState State(string key) => _states.GetOrAdd(key, static key => new FleetKeyState(key));
 
-    private string Message(FleetMessageKind kind, string key, long breakMilliseconds = 0)
-        => FleetMessage.Create(kind, ReplicaId, _clock.Now(), key, breakMilliseconds).Serialize(_signingKey);
+    private string Message(FleetMessageKind kind, string key, long breakMilliseconds = 0, long order = 0)
+        => FleetMessage.Create(kind, ReplicaId, _clock.Now(), key, breakMilliseconds, order).Serialize(_signingKey);
+
+    /// <summary>
+    /// Runs a script that changes the key's state, with a payload signed at an order above the breaker's version in Redis:
+    /// this replica's reading of Redis' clock in microseconds (so orders keep rising over a Redis that restarted empty), or
+    /// one above the last order it knows. A script refuses an order not above the version (-3, with the version): signed
+    /// again above it, a few times. Returns the script's answer and the order it was given.
+    /// </summary>
+    private async Task<(RedisResult[] Result, long Order)> WriteAsync(IDatabase database, FleetKeyState state, Func<long, (string Script, RedisKey[] Keys, RedisValue[] Values)> write)
+    {
+        long floor;
+        lock (state.Lock)
+        {
+            floor = state.AppliedOrder;
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var order = Math.Max(floor + 1, _clock.Now() * 1000);
+            var (script, keys, values) = write(order);
+            var result = (RedisResult[])(await database.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false))!;
+            if ((long)result[0] != -3 || attempt == MaxWriteAttempts)
+            {
+                return (result, order);
+            }
+
+            floor = Math.Max(floor, (long)result[1]);
+        }
+    }
 
     private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
     {

@@ -22,12 +22,12 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         await using var replica = await Replica.StartAsync(_server);
         var breaker = replica.Breaker("payments", Break);
         await Task.Delay(200);
-        var open = $$"""{"v":1,"t":"open","r":"intruder","n":"n1","ts":{{await RedisTimeAsync()}},"k":"payments","b":30000}""";
+        var open = $$"""{"v":2,"t":"open","r":"intruder","n":"n1","ts":{{await RedisTimeAsync()}},"k":"payments","b":30000,"o":1}""";
         byte[][] hostile =
         [
             [0xff, 0x00, 0x13],
-            Encoding.UTF8.GetBytes("{\"v\":1,\"t\":\"open\""),
-            Encoding.UTF8.GetBytes(open.Replace("\"v\":1", "\"v\":2", StringComparison.Ordinal)),
+            Encoding.UTF8.GetBytes("{\"v\":2,\"t\":\"open\""),
+            Encoding.UTF8.GetBytes(open.Replace("\"v\":2", "\"v\":3", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"t\":\"open\"", "\"t\":\"explode\"", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"b\":30000", "\"b\":-5", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"b\":30000", "\"b\":9223372036854775807", StringComparison.Ordinal)),
@@ -71,8 +71,8 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         await Task.Delay(200);
         var now = await RedisTimeAsync();
 
-        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes($$"""{"v":1,"t":"open","r":"peer","n":"n1","ts":{{now}},"k":"slow","b":30000}"""));
-        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes($$"""{"v":1,"t":"open","r":"peer","n":"n2","ts":{{now}},"k":"payments","b":30000}"""));
+        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes($$"""{"v":2,"t":"open","r":"peer","n":"n1","ts":{{now}},"k":"slow","b":30000,"o":1}"""));
+        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes($$"""{"v":2,"t":"open","r":"peer","n":"n2","ts":{{now}},"k":"payments","b":30000,"o":1}"""));
 
         try
         {
