@@ -11,6 +11,7 @@ namespace PollyBreakerExt;
 /// </remarks>
 internal static class FleetScripts
 {
+
     /// <summary>
     /// Records a replica's trip and returns Redis' time followed by the votes of every replica that tripped within the
     /// window. KEYS: trips, votes. ARGV: replica, vote, window ms.
@@ -158,4 +159,13 @@ internal static class FleetScripts
         local version = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
         return { redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', redis.call('PTTL', KEYS[2]), tostring(now), redis.call('GET', KEYS[3]) and 1 or 0, version }
         """;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ShardedScripts = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The script as it publishes on a server with sharded pub/sub (<c>SPUBLISH</c> on the breaker's own channel, in its
+    /// keys' slot) or without (<c>PUBLISH</c> on the fleet's one channel).
+    /// </summary>
+    public static string Publishing(string script, bool sharded)
+        => sharded ? ShardedScripts.GetOrAdd(script, static script => script.Replace("'PUBLISH'", "'SPUBLISH'", StringComparison.Ordinal)) : script;
 }

@@ -30,7 +30,7 @@ public sealed partial class RedisCircuitBreakerFleet
 
             var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
             RedisKey[] keys = [_keys.Isolated(breakerKey), _keys.Open(breakerKey), _keys.Lease(breakerKey), _keys.Version(breakerKey)];
-            var (result, order) = await WriteAsync(database, state, order => (FleetScripts.Isolate, keys, [Message(FleetMessageKind.Isolate, breakerKey, 0, order), Channel, order])).ConfigureAwait(false);
+            var (result, order) = await WriteAsync(database, state, order => (FleetScripts.Isolate, keys, [Message(FleetMessageKind.Isolate, breakerKey, 0, order), ChannelOf(state.Key), order])).ConfigureAwait(false);
             Stored(state, result, order);
         }
         finally
@@ -63,7 +63,7 @@ public sealed partial class RedisCircuitBreakerFleet
 
             var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
             RedisKey[] keys = [_keys.Isolated(breakerKey), _keys.Open(breakerKey), _keys.Lease(breakerKey), _keys.Trips(breakerKey), _keys.Votes(breakerKey), _keys.Tripped(breakerKey), _keys.Version(breakerKey)];
-            var (result, order) = await WriteAsync(database, state, order => (FleetScripts.Close, keys, [Message(FleetMessageKind.Close, breakerKey, 0, order), Channel, order])).ConfigureAwait(false);
+            var (result, order) = await WriteAsync(database, state, order => (FleetScripts.Close, keys, [Message(FleetMessageKind.Close, breakerKey, 0, order), ChannelOf(state.Key), order])).ConfigureAwait(false);
             Stored(state, result, order);
         }
         finally

@@ -46,7 +46,7 @@ public sealed partial class RedisCircuitBreakerFleet
         long order;
         while (true)
         {
-            (opened, order) = await WriteAsync(database, state, order => (FleetScripts.Open, keys, [Message(FleetMessageKind.Open, state.Key, remaining, order), remaining, Channel, force, order, judged])).ConfigureAwait(false);
+            (opened, order) = await WriteAsync(database, state, order => (FleetScripts.Open, keys, [Message(FleetMessageKind.Open, state.Key, remaining, order), remaining, ChannelOf(state.Key), force, order, judged])).ConfigureAwait(false);
             var stored = (long)opened[0] switch
             {
                 -4 when Stored((string?)opened[1], FleetMessageKind.Isolate, state.Key, "isolation", (long)opened[2]) is null => opened[1],
@@ -137,7 +137,7 @@ public sealed partial class RedisCircuitBreakerFleet
         var (reopened, order) = await WriteAsync(
             connection.GetDatabase(),
             state,
-            order => (FleetScripts.Reopen, keys, [ReplicaId, Message(FleetMessageKind.Open, state.Key, breakMilliseconds, order), breakMilliseconds, Channel, order])).ConfigureAwait(false);
+            order => (FleetScripts.Reopen, keys, [ReplicaId, Message(FleetMessageKind.Open, state.Key, breakMilliseconds, order), breakMilliseconds, ChannelOf(state.Key), order])).ConfigureAwait(false);
         if ((long)reopened[0] == 1)
         {
             lock (state.Lock)
@@ -165,7 +165,7 @@ public sealed partial class RedisCircuitBreakerFleet
         var (closed, order) = await WriteAsync(
             connection.GetDatabase(),
             state,
-            order => (FleetScripts.Closed, keys, [ReplicaId, Message(FleetMessageKind.Closed, state.Key, 0, order), Channel, order])).ConfigureAwait(false);
+            order => (FleetScripts.Closed, keys, [ReplicaId, Message(FleetMessageKind.Closed, state.Key, 0, order), ChannelOf(state.Key), order])).ConfigureAwait(false);
         if ((long)closed[0] == 1)
         {
             lock (state.Lock)

@@ -7,6 +7,9 @@ namespace PollyBreakerExt;
 /// <summary>Connecting, reconnecting and reading the fleet's stored state (F3, F5).</summary>
 public sealed partial class RedisCircuitBreakerFleet
 {
+    /// <summary>The first Redis with sharded pub/sub (<c>SSUBSCRIBE</c>, <c>SPUBLISH</c>).</summary>
+    private static readonly Version ShardedPubSubSince = new(7, 0);
+
     private async Task StartAsync()
     {
         var connection = await _connecting.ConfigureAwait(false);
@@ -18,6 +21,7 @@ public sealed partial class RedisCircuitBreakerFleet
 
         connection.ConnectionFailed += OnConnectionFailed;
         connection.ConnectionRestored += OnConnectionRestored;
+        connection.ConfigurationChanged += OnConfigurationChanged;
         await ResyncAsync().ConfigureAwait(false);
     }
 
@@ -29,6 +33,10 @@ public sealed partial class RedisCircuitBreakerFleet
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs args) => _queue.Enqueue(ResyncAsync);
 
+    // A cluster's replica promoted in a dead master's place: the dead endpoint never comes back, so no ConnectionRestored
+    // follows its ConnectionFailed; the new topology is the moment to read every key again (from their new masters).
+    private void OnConfigurationChanged(object? sender, EndPointEventArgs args) => _queue.Enqueue(ResyncAsync);
+
     /// <summary>Subscribes (once), reads Redis' clock, then every key's stored state; re-reports trips still in force.</summary>
     private async Task ResyncAsync()
     {
@@ -39,7 +47,16 @@ public sealed partial class RedisCircuitBreakerFleet
 
         if (!_subscribed)
         {
-            await connection.GetSubscriber().SubscribeAsync(_keys.Channel, _onMessage).ConfigureAwait(false);
+            // Sharded pub/sub (Redis 7 and later): each breaker's messages travel on a channel of its own, in its keys' slot,
+            // so a cluster carries them on that slot's shard only (a classic PUBLISH reaches every node of a cluster), and a
+            // flood on one breaker's channel does not hold up another's. Before Redis 7, the fleet's one classic channel.
+            // Decided once, on the first connection: every replica of one Redis decides alike.
+            _sharded = connection.GetServers() is { Length: > 0 } servers && servers.All(server => server.Version >= ShardedPubSubSince);
+            if (!_sharded)
+            {
+                await connection.GetSubscriber().SubscribeAsync(_keys.Channel, _onMessage).ConfigureAwait(false);
+            }
+
             _subscribed = true;
         }
 
@@ -73,6 +90,8 @@ public sealed partial class RedisCircuitBreakerFleet
         // Read before the flag: an operator's IsolateAsync bumps the generation before it sets the flag, so a flag it set
         // comes with a generation this sync sees as changed. Taken now, the flag is what this replica knew before reading
         // Redis; read later, it could be an isolation under way here, which the branch below would take for a stale one.
+        // Subscribed before the read: a state stored after the read is then heard.
+        await SubscribeAsync(state.Key).ConfigureAwait(false);
         var generation = Volatile.Read(ref state.ManualGeneration);
         var wasFleetIsolated = state.FleetIsolated;
         var result = (RedisResult[])(await connection.GetDatabase()
@@ -150,6 +169,25 @@ public sealed partial class RedisCircuitBreakerFleet
         // Checked again before each breaker it moves: an operator's command may come while the sync is applying what it read.
         // In-flight first: a command ending moves the generation before it drops the count.
         bool Stale() => Volatile.Read(ref state.ManualInFlight) > 0 || Volatile.Read(ref state.ManualGeneration) != generation;
+    }
+
+    /// <summary>Subscribes to the key's sharded channel, once (the client subscribes again by itself after a reconnect).</summary>
+    private async Task SubscribeAsync(string key)
+    {
+        if (_sharded && !_subscribedKeys.Contains(key) && _connection is { } connection)
+        {
+            await connection.GetSubscriber().SubscribeAsync(_keys.ShardedChannel(key), _onMessage).ConfigureAwait(false);
+            _subscribedKeys.Add(key);
+        }
+    }
+
+    /// <summary>Unsubscribes from the key's sharded channel once no breaker of that key is left (a new one may have joined since).</summary>
+    private async Task UnsubscribeAsync(string key)
+    {
+        if (!_states.ContainsKey(key) && _subscribedKeys.Remove(key) && _connection is { } connection)
+        {
+            await connection.GetSubscriber().UnsubscribeAsync(_keys.ShardedChannel(key), _onMessage).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -48,7 +48,9 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     private readonly bool _ownsConnection;
     private readonly Action<RedisChannel, RedisValue> _onMessage;
     private IConnectionMultiplexer? _connection;
+    private readonly HashSet<string> _subscribedKeys = new(StringComparer.Ordinal); // sharded channels subscribed; touched on the queue only
     private volatile bool _synchronized;
+    private volatile bool _sharded;
     private bool _subscribed;
     private int _disposed;
 
@@ -114,7 +116,17 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
             lock (state.Lock)
             {
                 state.Members.Remove(member);
+                if (state.Members.Count > 0 || Volatile.Read(ref state.ManualInFlight) > 0 || state.FleetIsolated)
+                {
+                    return;
+                }
+
+                // Its last breaker left (#20, B6): forgotten, so a process that builds and disposes many keeps nothing of
+                // them and a reconnect reads none of them. A breaker of that key built later joins afresh and reads Redis.
+                _states.TryRemove(new KeyValuePair<string, FleetKeyState>(member.Key, state));
             }
+
+            _queue.Enqueue(() => UnsubscribeAsync(member.Key));
         }
     }
 
@@ -230,9 +242,15 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         {
             connection.ConnectionFailed -= OnConnectionFailed;
             connection.ConnectionRestored -= OnConnectionRestored;
+            connection.ConfigurationChanged -= OnConfigurationChanged;
             try
             {
-                await connection.GetSubscriber().UnsubscribeAsync(_keys.Channel, _onMessage, CommandFlags.FireAndForget).ConfigureAwait(false);
+                var subscriber = connection.GetSubscriber();
+                await subscriber.UnsubscribeAsync(_keys.Channel, _onMessage, CommandFlags.FireAndForget).ConfigureAwait(false);
+                foreach (var key in _subscribedKeys)
+                {
+                    await subscriber.UnsubscribeAsync(_keys.ShardedChannel(key), _onMessage, CommandFlags.FireAndForget).ConfigureAwait(false);
+                }
             }
 #pragma warning disable CA1031 // Redis may be down at disposal; there is nothing left to undo.
             catch (Exception)
@@ -249,7 +267,8 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         _telemetry.Dispose();
     }
 
-    private RedisValue Channel => _keys.Channel.ToString();
+    /// <summary>Where the key's messages are published: its own sharded channel, or the fleet's one classic channel.</summary>
+    private RedisValue ChannelOf(string key) => (_sharded ? _keys.ShardedChannel(key) : _keys.Channel).ToString();
 
     /// <summary>A duration read from Redis (a PTTL anyone with write access may have set), kept within the core's one-day break.</summary>
     private static TimeSpan FromRedisMilliseconds(long milliseconds) => TimeSpan.FromMilliseconds(Math.Clamp(milliseconds, 0, FleetMessage.MaxBreakMilliseconds));
@@ -279,7 +298,7 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         {
             var order = Math.Max(floor + 1, _clock.Now() * 1000);
             var (script, keys, values) = write(order);
-            var result = (RedisResult[])(await database.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false))!;
+            var result = (RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Publishing(script, _sharded), keys, values).ConfigureAwait(false))!;
             if ((long)result[0] != -3 || attempt == MaxWriteAttempts)
             {
                 return (result, order);

@@ -14,7 +14,8 @@ public sealed class RedisCircuitBreakerFleetOptions
 
     /// <summary>
     /// Gets or sets the start of every Redis key and channel the fleet uses, followed by <c>:</c>. Replicas of one
-    /// service share a prefix; services that must not share breakers use different ones. Default <c>pollybreakerext</c>.
+    /// service share a prefix; services that must not share breakers use different ones. Default <c>pollybreakerext</c>;
+    /// no braces (the fleet puts each breaker's keys in one Redis Cluster slot with a hash tag of its own).
     /// </summary>
     public string KeyPrefix { get; set; } = "pollybreakerext";
 
@@ -54,6 +55,11 @@ public sealed class RedisCircuitBreakerFleetOptions
         if (string.IsNullOrWhiteSpace(KeyPrefix))
         {
             throw Invalid(nameof(KeyPrefix), "must not be empty or blank.");
+        }
+
+        if (KeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            throw Invalid(nameof(KeyPrefix), $"must not contain '{{' or '}}' (Redis Cluster reads braces as a hash tag, and the fleet tags each breaker's keys itself), was '{KeyPrefix}'.");
         }
 
         if (ReplicaId is not null && string.IsNullOrWhiteSpace(ReplicaId))

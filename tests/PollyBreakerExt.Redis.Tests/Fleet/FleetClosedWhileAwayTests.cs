@@ -66,7 +66,7 @@ public sealed class FleetClosedWhileAwayTests : IAsyncLifetime
     {
         await using var admin = await _server.AdminAsync();
         var database = admin.GetDatabase();
-        RedisKey lease = "test:lease:payments", open = "test:open:payments", tripped = "test:tripped:payments", version = "test:version:payments";
+        RedisKey lease = "test:lease:{payments}", open = "test:open:{payments}", tripped = "test:tripped:{payments}", version = "test:version:{payments}";
 
         // A fleet that was never opened, or that a prober closed: no lease for anyone.
         Assert.Equal(-2, (long)((RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Lease, [lease, open, tripped, version], ["c", 30_000, 0]))!)[0]);

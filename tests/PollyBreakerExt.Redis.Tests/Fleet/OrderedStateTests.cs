@@ -25,12 +25,12 @@ public sealed class OrderedStateTests : IAsyncLifetime
         var database = admin.GetDatabase();
         await using var operatorReplica = await Replica.StartAsync(_server, Signed);
         await operatorReplica.Fleet.IsolateAsync("payments");
-        var captured = await database.StringGetAsync("test:isolated:payments");
+        var captured = await database.StringGetAsync("test:isolated:{payments}");
         Assert.False(captured.IsNull);
         await operatorReplica.Fleet.CloseAsync("payments");
 
         // Someone with write access to Redis (no signing key) puts the genuine, signed isolation back.
-        await database.StringSetAsync("test:isolated:payments", captured);
+        await database.StringSetAsync("test:isolated:{payments}", captured);
 
         await using var later = await Replica.StartAsync(_server, Signed);
         var joiner = later.Breaker("payments", Break);
@@ -50,19 +50,19 @@ public sealed class OrderedStateTests : IAsyncLifetime
         var breakerB = b.Breaker("payments", Break);
         breakerA.Fail();
         await Eventually.HoldsAsync(() => breakerB.IsHeardIn(CircuitState.Open), "the fleet opens");
-        var captured = await database.StringGetAsync("test:open:payments");
+        var captured = await database.StringGetAsync("test:open:{payments}");
         await a.Fleet.CloseAsync("payments");
         await Eventually.HoldsAsync(() => breakerA.State == CircuitState.Closed && breakerB.State == CircuitState.Closed, "the fleet closes");
 
         // The genuine open break, copied back with a day to live.
-        await database.StringSetAsync("test:open:payments", captured, TimeSpan.FromDays(1));
+        await database.StringSetAsync("test:open:{payments}", captured, TimeSpan.FromDays(1));
 
         breakerB.Fail();
         await Eventually.HoldsAsync(() => breakerA.State == CircuitState.Open, "B's trip opens the fleet");
         await Task.Delay(500); // a day-long break would have been applied by now
         var rejection = Assert.IsType<BrokenCircuitException>(breakerA.Succeed().Exception);
         Assert.InRange(rejection.RetryAfter!.Value, TimeSpan.Zero, Break);
-        Assert.InRange((await database.KeyTimeToLiveAsync("test:open:payments"))!.Value, TimeSpan.Zero, Break);
+        Assert.InRange((await database.KeyTimeToLiveAsync("test:open:{payments}"))!.Value, TimeSpan.Zero, Break);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class OrderedStateTests : IAsyncLifetime
         using var messages = new FleetMessages();
         await using var admin = await _server.AdminAsync();
         var captured = new List<byte[]>();
-        await admin.GetSubscriber().SubscribeAsync(RedisChannel.Literal("test:events"), (_, value) =>
+        await admin.GetSubscriber().SubscribeAsync(RedisChannel.Sharded("test:events:{payments}"), (_, value) =>
         {
             lock (captured)
             {
@@ -89,7 +89,7 @@ public sealed class OrderedStateTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(1)); // F3: joined within 1 s
 
         // Well within the 60 s a replay guard accepts a message it has not seen, and signed: only its order is old.
-        await _server.PublishAsync("test:events", captured[0]);
+        await _server.PublishAsync("test:events:{payments}", captured[0]);
 
         await Eventually.HoldsAsync(() => messages.Count(later.Fleet, "ignored") == 1, "the replayed open is ignored");
         Assert.Equal(CircuitState.Closed, joiner.State);

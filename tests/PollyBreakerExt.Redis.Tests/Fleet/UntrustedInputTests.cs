@@ -40,7 +40,7 @@ public sealed class UntrustedInputTests : IAsyncLifetime
 
         foreach (var message in hostile)
         {
-            await _server.PublishAsync("test:events", message);
+            await _server.PublishAsync("test:events:{payments}", message);
         }
 
         await Eventually.HoldsAsync(() => messages.Count(replica.Fleet, "ignored") == hostile.Length, $"all {hostile.Length} are ignored");
@@ -49,7 +49,7 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         Assert.Equal(0, messages.Count(replica.Fleet, "received"));
 
         // The same message, well formed and from another replica, does open it: the ones above failed on what was wrong.
-        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes(open));
+        await _server.PublishAsync("test:events:{payments}", Encoding.UTF8.GetBytes(open));
         await Eventually.HoldsAsync(() => breaker.State == CircuitState.Open, "a well-formed open message opens the breaker");
         Assert.Equal(1, messages.Count(replica.Fleet, "received"));
     }
@@ -71,8 +71,8 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         await Task.Delay(200);
         var now = await RedisTimeAsync();
 
-        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes($$"""{"v":2,"t":"open","r":"peer","n":"n1","ts":{{now}},"k":"slow","b":30000,"o":1}"""));
-        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes($$"""{"v":2,"t":"open","r":"peer","n":"n2","ts":{{now}},"k":"payments","b":30000,"o":1}"""));
+        await _server.PublishAsync("test:events:{slow}", Encoding.UTF8.GetBytes($$"""{"v":2,"t":"open","r":"peer","n":"n1","ts":{{now}},"k":"slow","b":30000,"o":1}"""));
+        await _server.PublishAsync("test:events:{payments}", Encoding.UTF8.GetBytes($$"""{"v":2,"t":"open","r":"peer","n":"n2","ts":{{now}},"k":"payments","b":30000,"o":1}"""));
 
         try
         {
@@ -92,7 +92,7 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         using var messages = new FleetMessages();
         await using var admin = await _server.AdminAsync();
         var captured = new List<byte[]>();
-        await admin.GetSubscriber().SubscribeAsync(RedisChannel.Literal("test:events"), (_, value) =>
+        await admin.GetSubscriber().SubscribeAsync(RedisChannel.Sharded("test:events:{payments}"), (_, value) =>
         {
             lock (captured)
             {
@@ -118,7 +118,7 @@ public sealed class UntrustedInputTests : IAsyncLifetime
             openMessage = captured[0];
         }
 
-        await _server.PublishAsync("test:events", openMessage);
+        await _server.PublishAsync("test:events:{payments}", openMessage);
 
         await Eventually.HoldsAsync(() => messages.Count(r1.Fleet, "ignored") == 1, "the replay is ignored");
         Assert.Equal(CircuitState.Closed, b1.State);
