@@ -72,8 +72,14 @@ public sealed partial class RedisCircuitBreakerFleet
                     state.LeaseRequestedAt = 0;
                 }
 
-                var breakDuration = TimeSpan.FromMilliseconds(message.BreakMilliseconds);
-                Move(members, member => member.OpenAsync(breakDuration));
+                // What is left of the break by Redis' clock at receipt (#20, B4): a message that spent a while on the way, or
+                // was stamped long ago, opens for the rest of the opener's break, not for all of it again.
+                var remaining = Math.Min(message.BreakMilliseconds, message.Timestamp + message.BreakMilliseconds - _clock.Now());
+                if (remaining > 0)
+                {
+                    var breakDuration = TimeSpan.FromMilliseconds(remaining);
+                    Move(members, member => member.OpenAsync(breakDuration));
+                }
 
                 break;
 

@@ -22,7 +22,47 @@ public sealed partial class RedisCircuitBreakerFleet
         connection.ConnectionFailed += OnConnectionFailed;
         connection.ConnectionRestored += OnConnectionRestored;
         connection.ConfigurationChanged += OnConfigurationChanged;
+        Volatile.Write(ref _heartbeat, _timeProvider.CreateTimer(static fleet => _ = ((RedisCircuitBreakerFleet)fleet!).BeatAsync(), this, Heartbeat, Heartbeat));
         await ResyncAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Pings Redis: unanswered within a heartbeat, the fleet reports itself disconnected (its breakers work alone, as they
+    /// would anyway, and it stops asking for leases it could not get); answered again, it resyncs. Runs off the fleet's
+    /// queue, which may itself be waiting on the silent Redis.
+    /// </summary>
+    private async Task BeatAsync()
+    {
+        if (Interlocked.Exchange(ref _beating, 1) != 0 || _connection is not { } connection || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var ping = connection.GetDatabase().PingAsync();
+            var answered = await Task.WhenAny(ping, Task.Delay(Heartbeat, _timeProvider)).ConfigureAwait(false) == ping && ping.IsCompletedSuccessfully;
+            if (!answered)
+            {
+                // Observed, or an abandoned ping's failure would surface as an unobserved task exception.
+                _ = ping.ContinueWith(static ping => ping.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                if (_synchronized)
+                {
+                    _synchronized = false;
+                    _unanswered = true;
+                    FleetLog.Disconnected(_logger, ReplicaId, "HeartbeatUnanswered");
+                }
+            }
+            else if (_unanswered && Interlocked.Exchange(ref _resyncQueued, 1) == 0)
+            {
+                // Cleared when a resync succeeds: one that fails (Redis flickering) is queued again at a later beat.
+                _queue.Enqueue(ResyncAsync);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _beating, 0);
+        }
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs args)
@@ -40,6 +80,7 @@ public sealed partial class RedisCircuitBreakerFleet
     /// <summary>Subscribes (once), reads Redis' clock, then every key's stored state; re-reports trips still in force.</summary>
     private async Task ResyncAsync()
     {
+        Volatile.Write(ref _resyncQueued, 0);
         if (_connection is not { IsConnected: true } connection)
         {
             return;
@@ -71,6 +112,7 @@ public sealed partial class RedisCircuitBreakerFleet
             await SyncKeyAsync(state, reportOwnTrip: true).ConfigureAwait(false);
         }
 
+        _unanswered = false;
         _synchronized = true;
         FleetLog.Synchronized(_logger, ReplicaId, _states.Count);
     }

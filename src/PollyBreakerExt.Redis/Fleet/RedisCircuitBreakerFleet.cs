@@ -31,6 +31,13 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     /// <summary>A lease request unanswered this long means Redis is stalled: the breaker probes alone.</summary>
     private static readonly TimeSpan LeasePatience = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often the fleet pings Redis, and how long it waits for the answer: a Redis that stops answering without closing
+    /// the connection (a black-holed network, a paused server) is reported disconnected within two heartbeats. One command
+    /// per second, the whole of F1's background budget.
+    /// </summary>
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
+
     /// <summary>How many times a state change is signed again when other writes keep moving the breaker's version past it.</summary>
     private const int MaxWriteAttempts = 5;
 
@@ -51,6 +58,10 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     private readonly HashSet<string> _subscribedKeys = new(StringComparer.Ordinal); // sharded channels subscribed; touched on the queue only
     private volatile bool _synchronized;
     private volatile bool _sharded;
+    private volatile bool _unanswered; // the heartbeat found Redis silent: resync once it answers again
+    private ITimer? _heartbeat;
+    private int _beating;
+    private int _resyncQueued;
     private bool _subscribed;
     private int _disposed;
 
@@ -225,6 +236,11 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         }
 
         _synchronized = false;
+        if (Volatile.Read(ref _heartbeat) is { } heartbeat)
+        {
+            await heartbeat.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _queue.DisposeAsync().ConfigureAwait(false);
         if (Volatile.Read(ref _connection) is not { } connection)
         {
