@@ -53,9 +53,11 @@ public sealed partial class RedisCircuitBreakerFleet
                     FleetLog.Disconnected(_logger, ReplicaId, "HeartbeatUnanswered");
                 }
             }
-            else if (_unanswered && Interlocked.Exchange(ref _resyncQueued, 1) == 0)
+            else if ((_unanswered || !_synchronized) && Interlocked.Exchange(ref _resyncQueued, 1) == 0)
             {
-                // Cleared when a resync succeeds: one that fails (Redis flickering) is queued again at a later beat.
+                // Redis answers, but the fleet is not synchronized: after a silence, or after a failover to a new master
+                // (Sentinel, a cluster's promoted replica) whose lost endpoint never reports itself restored. A resync that
+                // fails (Redis flickering) is queued again at a later beat.
                 _queue.Enqueue(ResyncAsync);
             }
         }

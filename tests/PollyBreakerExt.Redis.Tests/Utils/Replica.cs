@@ -22,7 +22,7 @@ public sealed class Replica : IAsyncDisposable
     public static Task<Replica> StartThroughAsync(TcpProxy proxy, Action<RedisCircuitBreakerFleetOptions>? configure = null)
         => StartAsync(RedisServer.ConnectionStringFor(proxy.Port), configure, "test");
 
-    internal static async Task<Replica> StartAsync(string connectionString, Action<RedisCircuitBreakerFleetOptions>? configure, string prefix)
+    internal static async Task<Replica> StartAsync(string connectionString, Action<RedisCircuitBreakerFleetOptions>? configure = null, string prefix = "test")
     {
         var options = new RedisCircuitBreakerFleetOptions { KeyPrefix = prefix };
         configure?.Invoke(options);
