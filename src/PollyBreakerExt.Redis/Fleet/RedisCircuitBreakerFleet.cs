@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly.CircuitBreaker;
@@ -55,6 +54,7 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     private readonly bool _ownsConnection;
     private readonly Action<RedisChannel, RedisValue> _onMessage;
     private IConnectionMultiplexer? _connection;
+    private readonly ReplicaIdentity? _identity;
     private readonly HashSet<string> _subscribedKeys = new(StringComparer.Ordinal); // sharded channels subscribed; touched on the queue only
     private volatile bool _synchronized;
     private volatile bool _sharded;
@@ -84,7 +84,8 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     {
         _options = (options ?? new()).Clone();
         _options.Validate();
-        ReplicaId = _options.ReplicaId ?? string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        _identity = _options.ReplicaId is null ? ReplicaIdentity.Acquire(_options.KeyPrefix) : null;
+        ReplicaId = _options.ReplicaId ?? _identity!.Id;
         _keys = new FleetKeys(_options.KeyPrefix);
         _signingKey = _options.SigningKey;
         _timeProvider = timeProvider ?? TimeProvider.System;
@@ -281,6 +282,7 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         }
 
         _telemetry.Dispose();
+        _identity?.Dispose();
     }
 
     /// <summary>Where the key's messages are published: its own sharded channel, or the fleet's one classic channel.</summary>

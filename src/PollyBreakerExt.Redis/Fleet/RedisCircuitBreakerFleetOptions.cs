@@ -20,8 +20,10 @@ public sealed class RedisCircuitBreakerFleetOptions
     public string KeyPrefix { get; set; } = "pollybreakerext";
 
     /// <summary>
-    /// Gets or sets this replica's identity in the fleet; <see langword="null"/> (the default) generates one, unique per
-    /// process. Two live replicas must never share one: each ignores the other's messages as its own echo.
+    /// Gets or sets this replica's identity in the fleet; <see langword="null"/> (the default) makes one that survives a
+    /// restart: the machine's name and the lowest slot free among this machine's live fleets of the same
+    /// <see cref="KeyPrefix"/> (<c>web-7f9c-0</c>), so a replica that restarts does not vote twice toward the quorum.
+    /// Two live replicas must never share one: each ignores the other's messages as its own echo.
     /// </summary>
     public string? ReplicaId { get; set; }
 
