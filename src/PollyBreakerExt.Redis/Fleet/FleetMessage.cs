@@ -27,13 +27,19 @@ internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, strin
     /// <summary>The format: 2 added the order (a replica of format 1 and one of 2 ignore each other's messages as foreign).</summary>
     private const int Version = 2;
 
+    /// <summary>Whether every message of <paramref name="key"/> fits <see cref="MaxLength"/>: measured on the longest one it can have.</summary>
+    public static bool Fits(string key, string replica, byte[]? signingKey)
+        => Encoding.UTF8.GetByteCount(new FleetMessage(FleetMessageKind.Isolate, replica, new string('0', 24), long.MinValue, key, MaxBreakMilliseconds, long.MaxValue).Serialize(signingKey)) <= MaxLength;
+
     public static FleetMessage Create(FleetMessageKind kind, string replica, long timestamp, string key, long breakMilliseconds = 0, long order = 0)
         => new(kind, replica, Convert.ToHexString(RandomNumberGenerator.GetBytes(12)), timestamp, key, breakMilliseconds, order);
 
     public string Serialize(byte[]? signingKey)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        // Relaxed: a breaker key of non-ASCII letters is written as UTF-8, not six bytes of \uXXXX a letter (#20, B5). The
+        // output is only ever parsed as JSON, never embedded in HTML; quotes and control characters are still escaped.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteNumber("v", Version);

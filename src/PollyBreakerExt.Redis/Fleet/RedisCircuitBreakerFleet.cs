@@ -109,6 +109,13 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     void ICircuitBreakerFleet.Join(CircuitBreakerFleetMember member)
     {
         ArgumentNullException.ThrowIfNull(member);
+        if (!FleetMessage.Fits(member.Key, ReplicaId, _signingKey))
+        {
+            // Every replica would drop its messages as oversized: reported once here, and the breaker works alone.
+            FleetLog.KeyTooLong(_logger, ReplicaId, member.Key.Length, FleetMessage.MaxLength);
+            return;
+        }
+
         var state = State(member.Key);
         lock (state.Lock)
         {
