@@ -292,6 +292,21 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         _identity?.Dispose();
     }
 
+    /// <summary>
+    /// Completes once the fleet's background work queued so far has run (for tests: a breaker that joined before it is
+    /// subscribed and synchronized, so a message published after it is heard rather than read).
+    /// </summary>
+    internal Task DrainAsync()
+    {
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _queue.Enqueue(() =>
+        {
+            drained.TrySetResult();
+            return Task.CompletedTask;
+        });
+        return drained.Task;
+    }
+
     /// <summary>Where the key's messages are published: its own sharded channel, or the fleet's one classic channel.</summary>
     private RedisValue ChannelOf(string key) => (_sharded ? _keys.ShardedChannel(key) : _keys.Channel).ToString();
 

@@ -21,7 +21,7 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         using var messages = new FleetMessages();
         await using var replica = await Replica.StartAsync(_server);
         var breaker = replica.Breaker("payments", Break);
-        await Task.Delay(200);
+        await replica.Fleet.DrainAsync(); // joined: subscribed to the breakers' channels
         var open = $$"""{"v":2,"t":"open","r":"intruder","n":"n1","ts":{{await RedisTimeAsync()}},"k":"payments","b":30000,"o":1}""";
         byte[][] hostile =
         [
@@ -68,7 +68,7 @@ public sealed class UntrustedInputTests : IAsyncLifetime
             }
         });
         var other = replica.Breaker("payments", Break);
-        await Task.Delay(200);
+        await replica.Fleet.DrainAsync(); // joined: subscribed to the breakers' channels
         var now = await RedisTimeAsync();
 
         await _server.PublishAsync("test:events:{slow}", Encoding.UTF8.GetBytes($$"""{"v":2,"t":"open","r":"peer","n":"n1","ts":{{now}},"k":"slow","b":30000,"o":1}"""));
@@ -103,6 +103,8 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         await using var r1 = await Replica.StartAsync(_server);
         var b0 = r0.Breaker("payments", Break);
         var b1 = r1.Breaker("payments", Break);
+        await r0.Fleet.DrainAsync();
+        await r1.Fleet.DrainAsync(); // joined: subscribed to the breaker's channel, so the open is heard, not read
 
         b0.Fail();
         await Eventually.HoldsAsync(() => b1.State == CircuitState.Open, "the fleet opens");
