@@ -18,6 +18,9 @@ internal sealed class FleetKeyState
     /// <summary>Gets or sets whether the fleet holds the key open: at the break's end a replica needs the lease to probe.</summary>
     public volatile bool FleetOpen;
 
+    /// <summary>Whether its last member left and it was removed from the fleet's map (under <see cref="Lock"/>): nobody joins it again.</summary>
+    public bool Forgotten;
+
     /// <summary>Gets or sets whether the fleet isolated the key (so a later fleet close, or its absence on resync, closes it).</summary>
     public volatile bool FleetIsolated;
 

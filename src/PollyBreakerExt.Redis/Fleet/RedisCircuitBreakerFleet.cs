@@ -53,9 +53,9 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     private readonly Task<IConnectionMultiplexer> _connecting;
     private readonly bool _ownsConnection;
     private readonly Action<RedisChannel, RedisValue> _onMessage;
-    private IConnectionMultiplexer? _connection;
     private readonly ReplicaIdentity? _identity;
     private readonly HashSet<string> _subscribedKeys = new(StringComparer.Ordinal); // sharded channels subscribed; touched on the queue only
+    private IConnectionMultiplexer? _connection;
     private volatile bool _synchronized;
     private volatile bool _sharded;
     private volatile bool _unanswered; // the heartbeat found Redis silent: resync once it answers again
@@ -116,10 +116,19 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
             return;
         }
 
-        var state = State(member.Key);
-        lock (state.Lock)
+        FleetKeyState state;
+        while (true)
         {
-            state.Members.Add(member);
+            state = State(member.Key);
+            lock (state.Lock)
+            {
+                // A state its last member's Leave is forgetting right now is gone from the map: join a fresh one.
+                if (!state.Forgotten)
+                {
+                    state.Members.Add(member);
+                    break;
+                }
+            }
         }
 
         // Queued behind the start, so it runs once Redis is reached (F3); a reconnect reads every key again.
@@ -142,6 +151,7 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
 
                 // Its last breaker left (#20, B6): forgotten, so a process that builds and disposes many keeps nothing of
                 // them and a reconnect reads none of them. A breaker of that key built later joins afresh and reads Redis.
+                state.Forgotten = true;
                 _states.TryRemove(new KeyValuePair<string, FleetKeyState>(member.Key, state));
             }
 
