@@ -123,7 +123,8 @@ public sealed class RedisCluster : IAsyncDisposable
         }
     }
 
-    private static Process Run(string executable, string directory, params string[] arguments)
+    /// <summary>Starts <paramref name="executable"/> in <paramref name="directory"/>, its output read and dropped (so it never blocks on a full pipe).</summary>
+    internal static Process Run(string executable, string directory, params string[] arguments)
     {
         var start = new ProcessStartInfo(executable) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)

@@ -145,19 +145,5 @@ public sealed class RedisSentinel : IAsyncDisposable
         }
     }
 
-    private void Start(string executable, string[] arguments)
-    {
-        var start = new ProcessStartInfo(executable) { WorkingDirectory = _directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes.Add(process);
-    }
+    private void Start(string executable, string[] arguments) => _processes.Add(RedisCluster.Run(executable, _directory, arguments));
 }
