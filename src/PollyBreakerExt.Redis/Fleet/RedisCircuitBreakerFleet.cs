@@ -302,6 +302,9 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         _identity?.Dispose();
     }
 
+    /// <summary>Gets how many breaker keys the fleet keeps state for (for tests).</summary>
+    internal int KeyCount => _states.Count;
+
     /// <summary>
     /// Completes once the fleet's background work queued so far has run (for tests: a breaker that joined before it is
     /// subscribed and synchronized, so a message published after it is heard rather than read).
