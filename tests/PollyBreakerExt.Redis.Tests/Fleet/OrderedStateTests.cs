@@ -34,7 +34,7 @@ public sealed class OrderedStateTests : IAsyncLifetime
 
         await using var later = await Replica.StartAsync(_server, Signed);
         var joiner = later.Breaker("payments", Break);
-        await Task.Delay(TimeSpan.FromSeconds(1)); // F3: a joiner learns the fleet's state within 1 s
+        await later.Fleet.DrainAsync(); // joined: it read what Redis holds
         Assert.Equal(CircuitState.Closed, joiner.State);
         Assert.Equal(42, joiner.Succeed().Result);
     }
@@ -86,7 +86,7 @@ public sealed class OrderedStateTests : IAsyncLifetime
 
         await using var later = await Replica.StartAsync(_server, Signed);
         var joiner = later.Breaker("payments", Break);
-        await Task.Delay(TimeSpan.FromSeconds(1)); // F3: joined within 1 s
+        await later.Fleet.DrainAsync(); // joined: it read the breaker's version after the close
 
         // Well within the 60 s a replay guard accepts a message it has not seen, and signed: only its order is old.
         await _server.PublishAsync("test:events:{payments}", captured[0]);

@@ -123,11 +123,13 @@ public sealed class TcpProxy : IAsyncDisposable
 
     private async Task PumpAsync(TcpClient from, TcpClient to)
     {
+        // Read and written apart, so a delay holds each chunk for the delay from its arrival (pipelined), not one after another.
+        var chunks = System.Threading.Channels.Channel.CreateUnbounded<(byte[] Bytes, long ArrivedAt)>();
+        var writing = WriteAsync(chunks.Reader, to);
         var buffer = new byte[16 * 1024];
         try
         {
             var input = from.GetStream();
-            var output = to.GetStream();
             while (true)
             {
                 // Held before reading: a black hole reads nothing, so the sender's buffers fill as on a dead network.
@@ -138,14 +140,7 @@ public sealed class TcpProxy : IAsyncDisposable
                     return;
                 }
 
-                var delay = TimeSpan.FromTicks(Interlocked.Read(ref _delayTicks));
-                if (delay > TimeSpan.Zero)
-                {
-                    await Task.Delay(delay);
-                }
-
-                await _flowing.Task;
-                await output.WriteAsync(buffer.AsMemory(0, read));
+                chunks.Writer.TryWrite((buffer[..read], TimeProvider.System.GetTimestamp()));
             }
         }
         catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
@@ -153,8 +148,32 @@ public sealed class TcpProxy : IAsyncDisposable
         }
         finally
         {
+            chunks.Writer.TryComplete();
+            await writing;
             from.Dispose();
             to.Dispose();
+        }
+    }
+
+    private async Task WriteAsync(System.Threading.Channels.ChannelReader<(byte[] Bytes, long ArrivedAt)> chunks, TcpClient to)
+    {
+        try
+        {
+            var output = to.GetStream();
+            await foreach (var (bytes, arrivedAt) in chunks.ReadAllAsync())
+            {
+                var wait = TimeSpan.FromTicks(Interlocked.Read(ref _delayTicks)) - TimeProvider.System.GetElapsedTime(arrivedAt);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait);
+                }
+
+                await _flowing.Task;
+                await output.WriteAsync(bytes);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
         }
     }
 }
