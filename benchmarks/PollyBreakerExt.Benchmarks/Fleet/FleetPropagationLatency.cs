@@ -8,16 +8,19 @@ namespace PollyBreakerExt.Benchmarks.Fleet;
 /// <summary>
 /// DESIGN W1, Cost: how long a trip takes to reach another replica on loopback, from the tripping call to the other
 /// replica's breaker opening (its <c>OnStateChanged</c>), over many trips. Two replicas, each with its own connection to
-/// a local redis-server; after each trip a fleet-wide close resets both. Run: <c>-- --fleet-latency [trips]</c>.
+/// a local redis-server; after each trip a fleet-wide close resets both. Run: <c>-- --fleet-latency [trips]</c>, or
+/// <c>-- --fleet-latency [trips] --connect "&lt;StackExchange.Redis configuration&gt;"</c> against a Redis (or Redis Cluster) of
+/// your own.
 /// </summary>
 internal static class FleetPropagationLatency
 {
     public static int Run(string[] args)
     {
         var trips = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000;
-        using var redis = LocalRedis.Start();
-        using var connectionA = redis.Connect();
-        using var connectionB = redis.Connect();
+        var connect = Array.IndexOf(args, "--connect") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+        using var redis = connect is null ? LocalRedis.Start() : null;
+        using var connectionA = redis?.Connect() ?? StackExchange.Redis.ConnectionMultiplexer.Connect(connect!);
+        using var connectionB = redis?.Connect() ?? StackExchange.Redis.ConnectionMultiplexer.Connect(connect!);
         var fleetA = new RedisCircuitBreakerFleet(connectionA, new RedisCircuitBreakerFleetOptions { KeyPrefix = "latency" });
         var fleetB = new RedisCircuitBreakerFleet(connectionB, new RedisCircuitBreakerFleetOptions { KeyPrefix = "latency" });
         var stateA = new SlowCallCircuitBreakerStateProvider();

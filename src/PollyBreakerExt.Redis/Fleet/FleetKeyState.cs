@@ -18,6 +18,9 @@ internal sealed class FleetKeyState
     /// <summary>Gets or sets whether the fleet holds the key open: at the break's end a replica needs the lease to probe.</summary>
     public volatile bool FleetOpen;
 
+    /// <summary>Whether its last member left and it was removed from the fleet's map (under <see cref="Lock"/>): nobody joins it again.</summary>
+    public bool Forgotten;
+
     /// <summary>Gets or sets whether the fleet isolated the key (so a later fleet close, or its absence on resync, closes it).</summary>
     public volatile bool FleetIsolated;
 
@@ -43,10 +46,24 @@ internal sealed class FleetKeyState
     public int ManualGeneration;
 
     /// <summary>
-    /// Bumped by every message accepted for this key: a sync that read Redis before one arrived must not overwrite what
-    /// the message said (the message is newer, and its moves run after the sync).
+    /// The order (the breaker's version in Redis) of the last state this replica applied, from a message, a read or its own
+    /// write; under <see cref="Lock"/>. Anything of a lower or equal order is older and is not applied: a sync whose read
+    /// was overtaken by a message, a late message, a replayed one.
     /// </summary>
-    public int Heard;
+    public long AppliedOrder;
+
+    /// <summary>Takes <paramref name="order"/> as applied if it is newer than what was; under <see cref="Lock"/>.</summary>
+    /// <returns>Whether it was newer.</returns>
+    public bool TryAdvance(long order)
+    {
+        if (order <= AppliedOrder)
+        {
+            return false;
+        }
+
+        AppliedOrder = order;
+        return true;
+    }
 
     public CircuitBreakerFleetMember[] SnapshotMembers()
     {

@@ -11,6 +11,12 @@ internal static partial class FleetLog
     [LoggerMessage(EventId = 102, EventName = "FleetStoredStateIgnored", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} ignored the stored {What} of '{Key}' ({Problem}).")]
     public static partial void StoredStateIgnored(ILogger logger, string replicaId, string what, string key, string problem);
 
+    [LoggerMessage(EventId = 109, EventName = "FleetStoredStateOutdated", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} ignored the stored {What} of '{Key}': its order {Order} is not the breaker's version {Version} (an older state, copied back).")]
+    public static partial void StoredStateOutdated(ILogger logger, string replicaId, string what, string key, long order, long version);
+
+    [LoggerMessage(EventId = 110, EventName = "FleetKeyTooLong", Level = LogLevel.Warning, Message = "Fleet {ReplicaId} cannot share a breaker whose key is {Length} characters long: its messages would exceed {MaxLength} bytes, which every replica ignores. The breaker works alone; give it a shorter name.")]
+    public static partial void KeyTooLong(ILogger logger, string replicaId, int length, int maxLength);
+
     [LoggerMessage(EventId = 103, EventName = "FleetDisconnected", Level = LogLevel.Warning, Message = "Fleet {ReplicaId} lost Redis ({FailureType}); its breakers work alone until it reconnects.")]
     public static partial void Disconnected(ILogger logger, string replicaId, string failureType);
 

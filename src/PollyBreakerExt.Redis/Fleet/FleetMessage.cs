@@ -11,9 +11,12 @@ namespace PollyBreakerExt;
 /// </summary>
 /// <remarks>
 /// The nonce and the timestamp (Redis' clock as the sender estimates it) make a replay detectable; the signature covers
-/// every field, so a message cannot be moved to another breaker or another kind.
+/// every field, so a message cannot be moved to another breaker or another kind. <see cref="Order"/> is the breaker's
+/// version in Redis that the message's script stored (0 for a vote, which changes no state): a replica applies a message
+/// or a stored state only when its order is above the one it applied last, and a stored state only while Redis' version
+/// still equals its order, so neither a late message nor an old state copied back into Redis undoes a newer one.
 /// </remarks>
-internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, string Nonce, long Timestamp, string Key, long BreakMilliseconds)
+internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, string Nonce, long Timestamp, string Key, long BreakMilliseconds, long Order)
 {
     /// <summary>Anything longer is ignored unread: no real message comes near it.</summary>
     public const int MaxLength = 4096;
@@ -21,15 +24,22 @@ internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, strin
     /// <summary>The longest break a message may carry: the core clamps every break to one day, so no replica sends more.</summary>
     public const long MaxBreakMilliseconds = 24 * 60 * 60 * 1000;
 
-    private const int Version = 1;
+    /// <summary>The format: 2 added the order (a replica of format 1 and one of 2 ignore each other's messages as foreign).</summary>
+    private const int Version = 2;
 
-    public static FleetMessage Create(FleetMessageKind kind, string replica, long timestamp, string key, long breakMilliseconds = 0)
-        => new(kind, replica, Convert.ToHexString(RandomNumberGenerator.GetBytes(12)), timestamp, key, breakMilliseconds);
+    /// <summary>Whether every message of <paramref name="key"/> fits <see cref="MaxLength"/>: measured on the longest one it can have.</summary>
+    public static bool Fits(string key, string replica, byte[]? signingKey)
+        => Encoding.UTF8.GetByteCount(new FleetMessage(FleetMessageKind.Isolate, replica, new string('0', 24), long.MinValue, key, MaxBreakMilliseconds, long.MaxValue).Serialize(signingKey)) <= MaxLength;
+
+    public static FleetMessage Create(FleetMessageKind kind, string replica, long timestamp, string key, long breakMilliseconds = 0, long order = 0)
+        => new(kind, replica, Convert.ToHexString(RandomNumberGenerator.GetBytes(12)), timestamp, key, breakMilliseconds, order);
 
     public string Serialize(byte[]? signingKey)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        // Relaxed: a breaker key of non-ASCII letters is written as UTF-8, not six bytes of \uXXXX a letter (#20, B5). The
+        // output is only ever parsed as JSON, never embedded in HTML; quotes and control characters are still escaped.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteNumber("v", Version);
@@ -39,6 +49,7 @@ internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, strin
             json.WriteNumber("ts", Timestamp);
             json.WriteString("k", Key);
             json.WriteNumber("b", BreakMilliseconds);
+            json.WriteNumber("o", Order);
             if (signingKey is not null)
             {
                 json.WriteString("s", Convert.ToBase64String(Sign(signingKey)));
@@ -78,9 +89,10 @@ internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, strin
                 NonEmpty(root.GetProperty("n").GetString()),
                 root.GetProperty("ts").GetInt64(),
                 NonEmpty(root.GetProperty("k").GetString()),
-                root.GetProperty("b").GetInt64());
+                root.GetProperty("b").GetInt64(),
+                root.GetProperty("o").GetInt64());
             // Out of range is foreign too: TimeSpan.FromMilliseconds(long.MaxValue) would throw in the subscription handler.
-            if (kind is null || message.BreakMilliseconds is < 0 or > MaxBreakMilliseconds)
+            if (kind is null || message.BreakMilliseconds is < 0 or > MaxBreakMilliseconds || message.Order < 0)
             {
                 problem = "foreign";
                 return null;
@@ -144,7 +156,7 @@ internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, strin
         // Lengths before the free-text fields, so that no two messages sign the same text.
         var text = string.Create(
             CultureInfo.InvariantCulture,
-            $"{Version}|{KindName(Kind)}|{Replica.Length}:{Replica}|{Nonce.Length}:{Nonce}|{Timestamp}|{Key.Length}:{Key}|{BreakMilliseconds}");
+            $"{Version}|{KindName(Kind)}|{Replica.Length}:{Replica}|{Nonce.Length}:{Nonce}|{Timestamp}|{Key.Length}:{Key}|{BreakMilliseconds}|{Order}");
         return HMACSHA256.HashData(signingKey, Encoding.UTF8.GetBytes(text));
     }
 }

@@ -3,8 +3,15 @@ namespace PollyBreakerExt;
 /// <summary>
 /// The fleet's Lua scripts: each is one atomic step, and the only clock they read is Redis' own (<c>TIME</c>, <c>PX</c>).
 /// </summary>
+/// <remarks>
+/// Every script that changes a breaker's state moves its version (the <c>version</c> key) to the order the replica signed
+/// into the payload, and refuses (<c>{ -3, current }</c>) an order not above the current one: the replica signs again
+/// above it. So Redis orders every state and message, and a stored payload is the current state only while its order
+/// equals the version (an older one copied back into Redis is not).
+/// </remarks>
 internal static class FleetScripts
 {
+
     /// <summary>
     /// Records a replica's trip and returns Redis' time followed by the votes of every replica that tripped within the
     /// window. KEYS: trips, votes. ARGV: replica, vote, window ms.
@@ -31,85 +38,134 @@ internal static class FleetScripts
         """;
 
     /// <summary>
-    /// Opens the fleet unless it is open already (or, with ARGV[4] = 1, whatever is stored: the replica found the stored
-    /// break forged): { -1 } when this call opened it (and published), else { PTTL, stored payload }. Either way the fleet
-    /// is now tripped. KEYS: open, tripped. ARGV: payload, break ms, channel, force.
+    /// Opens the fleet unless it is open or isolated already: { -1 } when this call opened it (and published); { -3, version }
+    /// when the order is not above the version; { -4, stored isolation, version } when the key is isolated (a trip does not
+    /// undo an isolation); else { PTTL, stored open payload, Redis' time in ms, version }. With ARGV[4] = 1 the replica found
+    /// the stored value ARGV[6] forged or outdated: it is overwritten if it is still what is stored. KEYS: open, tripped,
+    /// isolated, version. ARGV: payload, break ms, channel, force, order, judged value.
     /// </summary>
     public const string Open = """
+        local version = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
+        local isolated = redis.call('GET', KEYS[3])
+        if isolated then
+          if ARGV[4] ~= '1' or isolated ~= ARGV[6] then return { -4, isolated, version } end
+          redis.call('DEL', KEYS[3])
+        end
+        local pttl = redis.call('PTTL', KEYS[1])
+        if pttl > 0 and (ARGV[4] ~= '1' or redis.call('GET', KEYS[1]) ~= ARGV[6]) then
+          local t = redis.call('TIME')
+          return { pttl, redis.call('GET', KEYS[1]) or '', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), version }
+        end
+        if tonumber(ARGV[5]) <= version then return { -3, version } end
+        redis.call('SET', KEYS[4], ARGV[5])
         redis.call('SET', KEYS[2], '1')
-        if ARGV[4] == '1' then
-          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-          redis.call('PUBLISH', ARGV[3], ARGV[1])
-          return { -1 }
-        end
-        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-          redis.call('PUBLISH', ARGV[3], ARGV[1])
-          return { -1 }
-        end
-        return { redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[1]) or '' }
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        redis.call('PUBLISH', ARGV[3], ARGV[1])
+        return { -1 }
         """;
 
     /// <summary>
-    /// Takes the half-open lease once the fleet's break is over: -1 when this replica holds it, -2 when the fleet is not
-    /// open at all (closed meanwhile: the replica probes alone), else how long to wait (what is left of the break, or of
-    /// another replica's lease). KEYS: lease, open, tripped. ARGV: replica, lease ms.
+    /// Takes the half-open lease once the fleet's break is over: { -1 } when this replica holds it; { -2 } when the fleet is
+    /// not open at all (closed meanwhile: the replica probes alone); { lease left } when another replica holds it; and
+    /// while the break lasts { PTTL, stored open payload, Redis' time in ms, version }, which the replica checks (signed,
+    /// current) before it believes the PTTL, and asks again with ARGV[3] = 1 (the stored break ignored) when it does not.
+    /// A lease without an expiry, or one longer than the probe lease, is no replica's lease (someone set it by hand): it is
+    /// removed. KEYS: lease, open, tripped, version. ARGV: replica, lease ms, force.
     /// </summary>
     public const string Lease = """
-        local open = redis.call('PTTL', KEYS[2])
-        if open > 0 then return open end
-        if not redis.call('GET', KEYS[3]) then return -2 end
-        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return -1 end
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return -1 end
+        if ARGV[3] ~= '1' then
+          local open = redis.call('PTTL', KEYS[2])
+          if open > 0 then
+            local t = redis.call('TIME')
+            return { open, redis.call('GET', KEYS[2]) or '', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), tonumber(redis.call('GET', KEYS[4]) or '0') or 0 }
+          end
+        end
+        if not redis.call('GET', KEYS[3]) then return { -2 } end
         local left = redis.call('PTTL', KEYS[1])
-        if left < 1 then return 1 end
-        return left
+        if left == -1 or left > tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) end
+        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return { -1 } end
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return { -1 } end
+        left = redis.call('PTTL', KEYS[1])
+        if left < 1 then return { 1 } end
+        return { left }
         """;
 
     /// <summary>
     /// The prober's probe failed: if it still holds the lease of a fleet still tripped, the fleet reopens for the new break
-    /// (1), else nothing (0): a lease alone, on a fleet a prober closed, is no licence to open it. KEYS: lease, open, tripped.
-    /// ARGV: replica, payload, break ms, channel.
+    /// ({ 1 }), else nothing ({ 0 }): a lease alone, on a fleet a prober closed, is no licence to open it. { -3, version }
+    /// when the order is not above the version. KEYS: lease, open, tripped, version. ARGV: replica, payload, break ms,
+    /// channel, order.
     /// </summary>
     public const string Reopen = """
-        if redis.call('GET', KEYS[1]) ~= ARGV[1] or not redis.call('GET', KEYS[3]) then return 0 end
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] or not redis.call('GET', KEYS[3]) then return { 0 } end
+        local version = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
+        if tonumber(ARGV[5]) <= version then return { -3, version } end
+        redis.call('SET', KEYS[4], ARGV[5])
         redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
         redis.call('DEL', KEYS[1])
         redis.call('PUBLISH', ARGV[4], ARGV[2])
-        return 1
+        return { 1 }
         """;
 
     /// <summary>
-    /// The prober's probes succeeded: if it still holds the lease, the fleet closes (1), else nothing (0).
-    /// KEYS: lease, open, trips, votes, tripped. ARGV: replica, payload, channel.
+    /// The prober's probes succeeded: if it still holds the lease, the fleet closes ({ 1 }), else nothing ({ 0 });
+    /// { -3, version } when the order is not above the version. KEYS: lease, open, trips, votes, tripped, version.
+    /// ARGV: replica, payload, channel, order.
     /// </summary>
     public const string Closed = """
-        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { 0 } end
+        local version = tonumber(redis.call('GET', KEYS[6]) or '0') or 0
+        if tonumber(ARGV[4]) <= version then return { -3, version } end
+        redis.call('SET', KEYS[6], ARGV[4])
         redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
         redis.call('PUBLISH', ARGV[3], ARGV[2])
-        return 1
-        """;
-
-    /// <summary>An operator's isolation: persisted and published. KEYS: isolated. ARGV: payload, channel.</summary>
-    public const string Isolate = """
-        redis.call('SET', KEYS[1], ARGV[1])
-        redis.call('PUBLISH', ARGV[2], ARGV[1])
-        return 1
-        """;
-
-    /// <summary>An operator's close: every state of the breaker removed, and published. KEYS: isolated, open, lease, trips, votes, tripped. ARGV: payload, channel.</summary>
-    public const string Close = """
-        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
-        redis.call('PUBLISH', ARGV[2], ARGV[1])
-        return 1
+        return { 1 }
         """;
 
     /// <summary>
-    /// What a joining or reconnecting replica reads: isolated payload, open payload, open PTTL, Redis' time in ms, and
-    /// whether the fleet is tripped (1) or not (0). KEYS: isolated, open, tripped.
+    /// An operator's isolation: persisted (over the open break and lease, which it ends) and published ({ 1 }); { -3,
+    /// version } when the order is not above the version. KEYS: isolated, open, lease, version. ARGV: payload, channel, order.
+    /// </summary>
+    public const string Isolate = """
+        local version = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
+        if tonumber(ARGV[3]) <= version then return { -3, version } end
+        redis.call('SET', KEYS[4], ARGV[3])
+        redis.call('DEL', KEYS[2], KEYS[3])
+        redis.call('SET', KEYS[1], ARGV[1])
+        redis.call('PUBLISH', ARGV[2], ARGV[1])
+        return { 1 }
+        """;
+
+    /// <summary>
+    /// An operator's close: every state of the breaker removed, and published ({ 1 }); { -3, version } when the order is
+    /// not above the version. KEYS: isolated, open, lease, trips, votes, tripped, version. ARGV: payload, channel, order.
+    /// </summary>
+    public const string Close = """
+        local version = tonumber(redis.call('GET', KEYS[7]) or '0') or 0
+        if tonumber(ARGV[3]) <= version then return { -3, version } end
+        redis.call('SET', KEYS[7], ARGV[3])
+        redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+        redis.call('PUBLISH', ARGV[2], ARGV[1])
+        return { 1 }
+        """;
+
+    /// <summary>
+    /// What a joining or reconnecting replica reads: isolated payload, open payload, open PTTL, Redis' time in ms, whether
+    /// the fleet is tripped (1) or not (0), and the breaker's version. KEYS: isolated, open, tripped, version.
     /// </summary>
     public const string Read = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        return { redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', redis.call('PTTL', KEYS[2]), tostring(now), redis.call('GET', KEYS[3]) and 1 or 0 }
+        local version = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
+        return { redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', redis.call('PTTL', KEYS[2]), tostring(now), redis.call('GET', KEYS[3]) and 1 or 0, version }
         """;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ShardedScripts = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The script as it publishes on a server with sharded pub/sub (<c>SPUBLISH</c> on the breaker's own channel, in its
+    /// keys' slot) or without (<c>PUBLISH</c> on the fleet's one channel).
+    /// </summary>
+    public static string Publishing(string script, bool sharded)
+        => sharded ? ShardedScripts.GetOrAdd(script, static script => script.Replace("'PUBLISH'", "'SPUBLISH'", StringComparison.Ordinal)) : script;
 }

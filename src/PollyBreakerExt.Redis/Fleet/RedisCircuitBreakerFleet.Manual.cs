@@ -29,9 +29,9 @@ public sealed partial class RedisCircuitBreakerFleet
             }
 
             var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-            var payload = Message(FleetMessageKind.Isolate, breakerKey);
-            await database.ScriptEvaluateAsync(FleetScripts.Isolate, [_keys.Isolated(breakerKey)], [payload, Channel]).ConfigureAwait(false);
-            _telemetry.Sent();
+            RedisKey[] keys = [_keys.Isolated(breakerKey), _keys.Open(breakerKey), _keys.Lease(breakerKey), _keys.Version(breakerKey)];
+            var (result, order) = await WriteAsync(database, state, order => (FleetScripts.Isolate, keys, [Message(FleetMessageKind.Isolate, breakerKey, 0, order), ChannelOf(state.Key), order])).ConfigureAwait(false);
+            Stored(state, result, order);
         }
         finally
         {
@@ -62,15 +62,30 @@ public sealed partial class RedisCircuitBreakerFleet
             }
 
             var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-            var payload = Message(FleetMessageKind.Close, breakerKey);
-            RedisKey[] keys = [_keys.Isolated(breakerKey), _keys.Open(breakerKey), _keys.Lease(breakerKey), _keys.Trips(breakerKey), _keys.Votes(breakerKey), _keys.Tripped(breakerKey)];
-            await database.ScriptEvaluateAsync(FleetScripts.Close, keys, [payload, Channel]).ConfigureAwait(false);
-            _telemetry.Sent();
+            RedisKey[] keys = [_keys.Isolated(breakerKey), _keys.Open(breakerKey), _keys.Lease(breakerKey), _keys.Trips(breakerKey), _keys.Votes(breakerKey), _keys.Tripped(breakerKey), _keys.Version(breakerKey)];
+            var (result, order) = await WriteAsync(database, state, order => (FleetScripts.Close, keys, [Message(FleetMessageKind.Close, breakerKey, 0, order), ChannelOf(state.Key), order])).ConfigureAwait(false);
+            Stored(state, result, order);
         }
         finally
         {
             EndManual(state);
         }
+    }
+
+    /// <summary>Notes an operator's command as this replica's newest applied state, or throws when Redis kept refusing its order.</summary>
+    private void Stored(FleetKeyState state, RedisResult[] result, long order)
+    {
+        if ((long)result[0] != 1)
+        {
+            throw new RedisException("The breaker's version in Redis kept moving past this command's: the change was made on this replica only.");
+        }
+
+        lock (state.Lock)
+        {
+            state.TryAdvance(order);
+        }
+
+        _telemetry.Sent();
     }
 
     // The generation moves again once the command's state is stored (or failed to be): a sync that read Redis while it was

@@ -36,16 +36,30 @@ public sealed partial class RedisCircuitBreakerFleet
             return;
         }
 
-        _telemetry.Received();
-        if (_states.TryGetValue(message!.Key, out var state))
+        if (_states.TryGetValue(message!.Key, out var state) && !Apply(state, message))
         {
-            Apply(state, message);
+            _telemetry.Ignored();
+            FleetLog.MessageIgnored(_logger, ReplicaId, "older than the state applied");
+            return;
         }
+
+        _telemetry.Received();
     }
 
-    private void Apply(FleetKeyState state, FleetMessage message)
+    /// <summary>
+    /// Applies a message newer than what this replica applied of its key; <see langword="false"/> when it is older. One of
+    /// the very order applied already (a sync read its state just before it came) is received, with nothing left to do.
+    /// </summary>
+    private bool Apply(FleetKeyState state, FleetMessage message)
     {
-        Interlocked.Increment(ref state.Heard);
+        lock (state.Lock)
+        {
+            if (!state.TryAdvance(message.Order))
+            {
+                return message.Order == state.AppliedOrder;
+            }
+        }
+
         var members = state.SnapshotMembers();
         switch (message.Kind)
         {
@@ -58,8 +72,14 @@ public sealed partial class RedisCircuitBreakerFleet
                     state.LeaseRequestedAt = 0;
                 }
 
-                var breakDuration = TimeSpan.FromMilliseconds(message.BreakMilliseconds);
-                Move(members, member => member.OpenAsync(breakDuration));
+                // What is left of the break by Redis' clock at receipt (#20, B4): a message that spent a while on the way, or
+                // was stamped long ago, opens for the rest of the opener's break, not for all of it again.
+                var remaining = Math.Min(message.BreakMilliseconds, message.Timestamp + message.BreakMilliseconds - _clock.Now());
+                if (remaining > 0)
+                {
+                    var breakDuration = TimeSpan.FromMilliseconds(remaining);
+                    Move(members, member => member.OpenAsync(breakDuration));
+                }
 
                 break;
 
@@ -88,6 +108,8 @@ public sealed partial class RedisCircuitBreakerFleet
 
                 break;
         }
+
+        return true;
     }
 
     /// <summary>

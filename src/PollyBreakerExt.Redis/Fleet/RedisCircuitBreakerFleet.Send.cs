@@ -39,32 +39,72 @@ public sealed partial class RedisCircuitBreakerFleet
             return;
         }
 
-        var payload = Message(FleetMessageKind.Open, state.Key, remaining);
-        var opened = (RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Open, [_keys.Open(state.Key), _keys.Tripped(state.Key)], [payload, remaining, Channel, 0]).ConfigureAwait(false))!;
-        if ((long)opened[0] != -1 && Stored((string?)opened[1], FleetMessageKind.Open, state.Key, "open break") is null)
+        RedisKey[] keys = [_keys.Open(state.Key), _keys.Tripped(state.Key), _keys.Isolated(state.Key), _keys.Version(state.Key)];
+        RedisValue judged = RedisValue.EmptyString;
+        var force = 0;
+        RedisResult[] opened;
+        long order;
+        while (true)
         {
-            // What is stored was not written by a replica holding the key (or is unreadable): replace it.
-            opened = (RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Open, [_keys.Open(state.Key), _keys.Tripped(state.Key)], [payload, remaining, Channel, 1]).ConfigureAwait(false))!;
+            (opened, order) = await WriteAsync(database, state, order => (FleetScripts.Open, keys, [Message(FleetMessageKind.Open, state.Key, remaining, order), remaining, ChannelOf(state.Key), force, order, judged])).ConfigureAwait(false);
+            var stored = (long)opened[0] switch
+            {
+                -4 when Stored((string?)opened[1], FleetMessageKind.Isolate, state.Key, "isolation", (long)opened[2]) is null => opened[1],
+                > 0 when OpenRemaining(opened, state.Key) is null => opened[1],
+                _ => null,
+            };
+            if (stored is null || force == 1)
+            {
+                break;
+            }
+
+            // What is stored was not written by a replica holding the key, or is older than the breaker's version: replace
+            // it, if it is still what is stored (a genuine state written meanwhile is kept).
+            (judged, force) = ((RedisValue)stored, 1);
         }
 
-        state.FleetOpen = true;
-        var existing = (long)opened[0];
-        if (existing == -1)
+        var code = (long)opened[0];
+        if (code == -1)
         {
+            lock (state.Lock)
+            {
+                state.TryAdvance(order);
+                state.FleetOpen = true;
+            }
+
             _telemetry.Sent();
             return;
         }
 
         // Open already (another replica got there first): keep to the fleet's end, if it is later than this one's.
-        if (existing <= 0)
+        if (code > 0 && OpenRemaining(opened, state.Key) is { } left)
         {
-            return; // expired meanwhile (-2)
+            state.FleetOpen = true;
+            foreach (var member in state.SnapshotMembers())
+            {
+                await member.OpenAsync(left).ConfigureAwait(false);
+            }
         }
 
-        foreach (var member in state.SnapshotMembers())
+        // Otherwise isolated (-4: the isolation travels on its own) or outrun (-3, after every attempt): nothing to open.
+    }
+
+    /// <summary>
+    /// The break left of a stored open state returned by a script as { PTTL, payload, Redis' time, version }: the least of
+    /// the PTTL and what the signed payload gives (its Redis timestamp plus its break), or <see langword="null"/> when the
+    /// payload is not a valid open of this key at the breaker's current version, or nothing is left. Whoever can write to
+    /// Redis can set any expiry; only the signed payload says how long the fleet's break really is.
+    /// </summary>
+    private TimeSpan? OpenRemaining(RedisResult[] result, string key)
+    {
+        var open = Stored((string?)result[1], FleetMessageKind.Open, key, "open break", (long)result[3]);
+        if (open is null)
         {
-            await member.OpenAsync(FromRedisMilliseconds(existing)).ConfigureAwait(false);
+            return null;
         }
+
+        var remaining = Math.Min((long)result[0], open.Timestamp + open.BreakMilliseconds - (long)result[2]);
+        return remaining > 0 ? FromRedisMilliseconds(remaining) : null;
     }
 
     /// <summary>Counts the distinct replicas whose vote is valid: well formed, of this key, signed when signing, and recent by Redis' clock.</summary>
@@ -93,14 +133,19 @@ public sealed partial class RedisCircuitBreakerFleet
         }
 
         var breakMilliseconds = Math.Max(1, (long)breakDuration.TotalMilliseconds);
-        var payload = Message(FleetMessageKind.Open, state.Key, breakMilliseconds);
-        var reopened = (long)await connection.GetDatabase().ScriptEvaluateAsync(
-            FleetScripts.Reopen,
-            [_keys.Lease(state.Key), _keys.Open(state.Key), _keys.Tripped(state.Key)],
-            [ReplicaId, payload, breakMilliseconds, Channel]).ConfigureAwait(false);
-        if (reopened == 1)
+        RedisKey[] keys = [_keys.Lease(state.Key), _keys.Open(state.Key), _keys.Tripped(state.Key), _keys.Version(state.Key)];
+        var (reopened, order) = await WriteAsync(
+            connection.GetDatabase(),
+            state,
+            order => (FleetScripts.Reopen, keys, [ReplicaId, Message(FleetMessageKind.Open, state.Key, breakMilliseconds, order), breakMilliseconds, ChannelOf(state.Key), order])).ConfigureAwait(false);
+        if ((long)reopened[0] == 1)
         {
-            state.FleetOpen = true;
+            lock (state.Lock)
+            {
+                state.TryAdvance(order);
+                state.FleetOpen = true;
+            }
+
             _telemetry.Sent();
             return;
         }
@@ -116,11 +161,18 @@ public sealed partial class RedisCircuitBreakerFleet
             return;
         }
 
-        var payload = Message(FleetMessageKind.Closed, state.Key);
-        RedisKey[] keys = [_keys.Lease(state.Key), _keys.Open(state.Key), _keys.Trips(state.Key), _keys.Votes(state.Key), _keys.Tripped(state.Key)];
-        var closed = (long)await connection.GetDatabase().ScriptEvaluateAsync(FleetScripts.Closed, keys, [ReplicaId, payload, Channel]).ConfigureAwait(false);
-        if (closed == 1)
+        RedisKey[] keys = [_keys.Lease(state.Key), _keys.Open(state.Key), _keys.Trips(state.Key), _keys.Votes(state.Key), _keys.Tripped(state.Key), _keys.Version(state.Key)];
+        var (closed, order) = await WriteAsync(
+            connection.GetDatabase(),
+            state,
+            order => (FleetScripts.Closed, keys, [ReplicaId, Message(FleetMessageKind.Closed, state.Key, 0, order), ChannelOf(state.Key), order])).ConfigureAwait(false);
+        if ((long)closed[0] == 1)
         {
+            lock (state.Lock)
+            {
+                state.TryAdvance(order);
+            }
+
             _telemetry.Sent();
         }
     }
@@ -137,10 +189,23 @@ public sealed partial class RedisCircuitBreakerFleet
             }
             else
             {
-                answer = (long)await connection.GetDatabase().ScriptEvaluateAsync(
-                    FleetScripts.Lease,
-                    [_keys.Lease(state.Key), _keys.Open(state.Key), _keys.Tripped(state.Key)],
-                    [ReplicaId, (long)_options.ProbeLease.TotalMilliseconds]).ConfigureAwait(false);
+                RedisKey[] keys = [_keys.Lease(state.Key), _keys.Open(state.Key), _keys.Tripped(state.Key), _keys.Version(state.Key)];
+                var leaseMilliseconds = (long)_options.ProbeLease.TotalMilliseconds;
+                var result = (RedisResult[])(await connection.GetDatabase().ScriptEvaluateAsync(FleetScripts.Lease, keys, [ReplicaId, leaseMilliseconds, 0]).ConfigureAwait(false))!;
+                answer = (long)result[0];
+                if (result.Length > 1)
+                {
+                    // The break is not over, says Redis: believed only as far as the signed, current open state says.
+                    if (OpenRemaining(result, state.Key) is { } left)
+                    {
+                        answer = Math.Max(1, (long)left.TotalMilliseconds);
+                    }
+                    else
+                    {
+                        result = (RedisResult[])(await connection.GetDatabase().ScriptEvaluateAsync(FleetScripts.Lease, keys, [ReplicaId, leaseMilliseconds, 1]).ConfigureAwait(false))!;
+                        answer = (long)result[0];
+                    }
+                }
             }
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)

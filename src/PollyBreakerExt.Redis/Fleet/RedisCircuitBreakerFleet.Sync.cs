@@ -7,6 +7,9 @@ namespace PollyBreakerExt;
 /// <summary>Connecting, reconnecting and reading the fleet's stored state (F3, F5).</summary>
 public sealed partial class RedisCircuitBreakerFleet
 {
+    /// <summary>The first Redis with sharded pub/sub (<c>SSUBSCRIBE</c>, <c>SPUBLISH</c>).</summary>
+    private static readonly Version ShardedPubSubSince = new(7, 0);
+
     private async Task StartAsync()
     {
         var connection = await _connecting.ConfigureAwait(false);
@@ -18,7 +21,50 @@ public sealed partial class RedisCircuitBreakerFleet
 
         connection.ConnectionFailed += OnConnectionFailed;
         connection.ConnectionRestored += OnConnectionRestored;
+        connection.ConfigurationChanged += OnConfigurationChanged;
+        Volatile.Write(ref _heartbeat, _timeProvider.CreateTimer(static fleet => _ = ((RedisCircuitBreakerFleet)fleet!).BeatAsync(), this, Heartbeat, Heartbeat));
         await ResyncAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Pings Redis: unanswered within a heartbeat, the fleet reports itself disconnected (its breakers work alone, as they
+    /// would anyway, and it stops asking for leases it could not get); answered again, it resyncs. Runs off the fleet's
+    /// queue, which may itself be waiting on the silent Redis.
+    /// </summary>
+    private async Task BeatAsync()
+    {
+        if (Interlocked.Exchange(ref _beating, 1) != 0 || _connection is not { } connection || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var ping = connection.GetDatabase().PingAsync();
+            var answered = await Task.WhenAny(ping, Task.Delay(Heartbeat, _timeProvider)).ConfigureAwait(false) == ping && ping.IsCompletedSuccessfully;
+            if (!answered)
+            {
+                // Observed, or an abandoned ping's failure would surface as an unobserved task exception.
+                _ = ping.ContinueWith(static ping => ping.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                if (_synchronized)
+                {
+                    _synchronized = false;
+                    _unanswered = true;
+                    FleetLog.Disconnected(_logger, ReplicaId, "HeartbeatUnanswered");
+                }
+            }
+            else if ((_unanswered || !_synchronized) && Interlocked.Exchange(ref _resyncQueued, 1) == 0)
+            {
+                // Redis answers, but the fleet is not synchronized: after a silence, or after a failover to a new master
+                // (Sentinel, a cluster's promoted replica) whose lost endpoint never reports itself restored. A resync that
+                // fails (Redis flickering) is queued again at a later beat.
+                _queue.Enqueue(ResyncAsync);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _beating, 0);
+        }
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs args)
@@ -29,9 +75,14 @@ public sealed partial class RedisCircuitBreakerFleet
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs args) => _queue.Enqueue(ResyncAsync);
 
+    // A cluster's replica promoted in a dead master's place: the dead endpoint never comes back, so no ConnectionRestored
+    // follows its ConnectionFailed; the new topology is the moment to read every key again (from their new masters).
+    private void OnConfigurationChanged(object? sender, EndPointEventArgs args) => _queue.Enqueue(ResyncAsync);
+
     /// <summary>Subscribes (once), reads Redis' clock, then every key's stored state; re-reports trips still in force.</summary>
     private async Task ResyncAsync()
     {
+        Volatile.Write(ref _resyncQueued, 0);
         if (_connection is not { IsConnected: true } connection)
         {
             return;
@@ -39,7 +90,16 @@ public sealed partial class RedisCircuitBreakerFleet
 
         if (!_subscribed)
         {
-            await connection.GetSubscriber().SubscribeAsync(_keys.Channel, _onMessage).ConfigureAwait(false);
+            // Sharded pub/sub (Redis 7 and later): each breaker's messages travel on a channel of its own, in its keys' slot,
+            // so a cluster carries them on that slot's shard only (a classic PUBLISH reaches every node of a cluster), and a
+            // flood on one breaker's channel does not hold up another's. Before Redis 7, the fleet's one classic channel.
+            // Decided once, on the first connection: every replica of one Redis decides alike.
+            _sharded = connection.GetServers() is { Length: > 0 } servers && servers.All(server => server.Version >= ShardedPubSubSince);
+            if (!_sharded)
+            {
+                await connection.GetSubscriber().SubscribeAsync(_keys.Channel, _onMessage).ConfigureAwait(false);
+            }
+
             _subscribed = true;
         }
 
@@ -54,13 +114,15 @@ public sealed partial class RedisCircuitBreakerFleet
             await SyncKeyAsync(state, reportOwnTrip: true).ConfigureAwait(false);
         }
 
+        _unanswered = false;
         _synchronized = true;
         FleetLog.Synchronized(_logger, ReplicaId, _states.Count);
     }
 
     /// <summary>
-    /// Applies what Redis holds for one key: a fleet isolation, an open fleet (for its PTTL), or whether the fleet is still
-    /// tripped (half-open) or closed; then re-reports an own trip. A message heard since the read wins over what was read.
+    /// Applies what Redis holds for one key, when its version is newer than what this replica applied (a message heard
+    /// since the read, or an operator's command of this replica, is newer and wins): a fleet isolation, an open fleet (for
+    /// the break that remains), a half-open under way (still tripped) or a closed fleet. Then re-reports an own trip.
     /// </summary>
     private async Task SyncKeyAsync(FleetKeyState state, bool reportOwnTrip)
     {
@@ -72,96 +134,33 @@ public sealed partial class RedisCircuitBreakerFleet
         // Read before the flag: an operator's IsolateAsync bumps the generation before it sets the flag, so a flag it set
         // comes with a generation this sync sees as changed. Taken now, the flag is what this replica knew before reading
         // Redis; read later, it could be an isolation under way here, which the branch below would take for a stale one.
+        // Subscribed before the read: a state stored after the read is then heard.
+        await SubscribeAsync(state.Key).ConfigureAwait(false);
         var generation = Volatile.Read(ref state.ManualGeneration);
-        var heard = Volatile.Read(ref state.Heard);
         var wasFleetIsolated = state.FleetIsolated;
         var result = (RedisResult[])(await connection.GetDatabase()
-            .ScriptEvaluateAsync(FleetScripts.Read, [_keys.Isolated(state.Key), _keys.Open(state.Key), _keys.Tripped(state.Key)]).ConfigureAwait(false))!;
-        if (Stale())
-        {
-            return; // an operator isolated or closed the key meanwhile: what was read is out of date
-        }
-
-        if (Volatile.Read(ref state.Heard) != heard)
-        {
-            // A message arrived since the read: it is newer than what was read, and its moves are queued behind this sync.
-            await ReportOwnTripAsync().ConfigureAwait(false);
-            return;
-        }
-
+            .ScriptEvaluateAsync(FleetScripts.Read, [_keys.Isolated(state.Key), _keys.Open(state.Key), _keys.Tripped(state.Key), _keys.Version(state.Key)]).ConfigureAwait(false))!;
+        var version = (long)result[5];
         var redisNow = long.Parse((string)result[3]!, CultureInfo.InvariantCulture);
-        var members = state.SnapshotMembers();
-
-        if (Stored((string?)result[0], FleetMessageKind.Isolate, state.Key, "isolation") is not null)
-        {
-            state.FleetIsolated = true;
-            foreach (var member in members.Where(member => member.Breaker.CircuitState != CircuitState.Isolated))
-            {
-                if (Stale())
-                {
-                    return;
-                }
-
-                await member.Breaker.IsolateAsync().ConfigureAwait(false);
-            }
-
-            return;
-        }
-
-        if (wasFleetIsolated)
-        {
-            // Closed fleet-wide while this replica was away.
-            state.FleetIsolated = false;
-            foreach (var member in members.Where(member => member.Breaker.CircuitState == CircuitState.Isolated))
-            {
-                if (Stale())
-                {
-                    return;
-                }
-
-                await member.Breaker.CloseAsync().ConfigureAwait(false);
-            }
-        }
-
-        var pttl = (long)result[2];
-        if (Stored((string?)result[1], FleetMessageKind.Open, state.Key, "open break") is { } open && pttl > 0)
+        var isolated = Stored((string?)result[0], FleetMessageKind.Isolate, state.Key, "isolation", version) is not null;
+        var remaining = 0L;
+        if (!isolated && Stored((string?)result[1], FleetMessageKind.Open, state.Key, "open break", version) is { } open && (long)result[2] > 0)
         {
             // Never longer than the break the opener gave, whatever expiry the key was given since.
-            // The payload's break is at most a day, but its timestamp is unchecked here: a far-future one is kept to a day too.
-            var remaining = Math.Min(pttl, open.Timestamp + open.BreakMilliseconds - redisNow);
-            if (remaining > 0)
-            {
-                lock (state.Lock)
-                {
-                    if (Volatile.Read(ref state.Heard) != heard)
-                    {
-                        return; // a message came meanwhile: it and its moves are newer
-                    }
-
-                    state.FleetOpen = true;
-                }
-
-                foreach (var member in members)
-                {
-                    if (Stale())
-                    {
-                        return;
-                    }
-
-                    await member.OpenAsync(FromRedisMilliseconds(remaining)).ConfigureAwait(false);
-                }
-
-                return;
-            }
+            remaining = Math.Min((long)result[2], open.Timestamp + open.BreakMilliseconds - redisNow);
         }
 
-        // The break is over. Still tripped, a half-open is under way: this replica asks for the lease before it probes.
-        // Not tripped, the fleet is closed (a prober closed it while this replica was away): its breaker is on its own.
         lock (state.Lock)
         {
-            if (Volatile.Read(ref state.Heard) == heard)
+            // An operator's command under way here, or a newer state heard or written since the read: what was read is older.
+            if (Stale() || !state.TryAdvance(version))
             {
-                state.FleetOpen = (long)result[4] == 1;
+                remaining = -1;
+            }
+            else
+            {
+                state.FleetIsolated = isolated;
+                state.FleetOpen = !isolated && (remaining > 0 || (long)result[4] == 1);
                 if (!state.FleetOpen)
                 {
                     state.LeaseHeldUntil = 0;
@@ -171,14 +170,44 @@ public sealed partial class RedisCircuitBreakerFleet
             }
         }
 
-        await ReportOwnTripAsync().ConfigureAwait(false);
-
-        async Task ReportOwnTripAsync()
+        if (remaining >= 0)
         {
-            if (reportOwnTrip && state.OwnTripUntil > _timeProvider.GetTimestamp() && state.SnapshotMembers().Any(member => member.Breaker.CircuitState == CircuitState.Open))
+            var members = state.SnapshotMembers();
+            foreach (var member in members)
             {
-                await TripAsync(state).ConfigureAwait(false);
+                if (Stale())
+                {
+                    return;
+                }
+
+                if (isolated)
+                {
+                    if (member.Breaker.CircuitState != CircuitState.Isolated)
+                    {
+                        await member.Breaker.IsolateAsync().ConfigureAwait(false);
+                    }
+                }
+                else if (wasFleetIsolated && member.Breaker.CircuitState == CircuitState.Isolated)
+                {
+                    // Closed fleet-wide while this replica was away.
+                    await member.Breaker.CloseAsync().ConfigureAwait(false);
+                }
+
+                if (remaining > 0)
+                {
+                    await member.OpenAsync(FromRedisMilliseconds(remaining)).ConfigureAwait(false);
+                }
             }
+
+            if (isolated)
+            {
+                return;
+            }
+        }
+
+        if (reportOwnTrip && state.OwnTripUntil > _timeProvider.GetTimestamp() && state.SnapshotMembers().Any(member => member.Breaker.CircuitState == CircuitState.Open))
+        {
+            await TripAsync(state).ConfigureAwait(false);
         }
 
         // Checked again before each breaker it moves: an operator's command may come while the sync is applying what it read.
@@ -186,8 +215,30 @@ public sealed partial class RedisCircuitBreakerFleet
         bool Stale() => Volatile.Read(ref state.ManualInFlight) > 0 || Volatile.Read(ref state.ManualGeneration) != generation;
     }
 
-    /// <summary>Reads a stored payload; <see langword="null"/> when absent, or (logged) not a valid one of that kind and key.</summary>
-    private FleetMessage? Stored(string? payload, FleetMessageKind kind, string key, string what)
+    /// <summary>Subscribes to the key's sharded channel, once (the client subscribes again by itself after a reconnect).</summary>
+    private async Task SubscribeAsync(string key)
+    {
+        if (_sharded && !_subscribedKeys.Contains(key) && _connection is { } connection)
+        {
+            await connection.GetSubscriber().SubscribeAsync(_keys.ShardedChannel(key), _onMessage).ConfigureAwait(false);
+            _subscribedKeys.Add(key);
+        }
+    }
+
+    /// <summary>Unsubscribes from the key's sharded channel once no breaker of that key is left (a new one may have joined since).</summary>
+    private async Task UnsubscribeAsync(string key)
+    {
+        if (!_states.ContainsKey(key) && _subscribedKeys.Remove(key) && _connection is { } connection)
+        {
+            await connection.GetSubscriber().UnsubscribeAsync(_keys.ShardedChannel(key), _onMessage).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Reads a stored payload; <see langword="null"/> when absent, or (logged) not a valid one of that kind and key, or not
+    /// of the breaker's current <paramref name="version"/> (when given): an older state, copied back by someone.
+    /// </summary>
+    private FleetMessage? Stored(string? payload, FleetMessageKind kind, string key, string what, long? version = null)
     {
         if (string.IsNullOrEmpty(payload))
         {
@@ -198,6 +249,12 @@ public sealed partial class RedisCircuitBreakerFleet
         if (message is null || message.Kind != kind || !string.Equals(message.Key, key, StringComparison.Ordinal))
         {
             FleetLog.StoredStateIgnored(_logger, ReplicaId, what, key, problem ?? "another kind or key");
+            return null;
+        }
+
+        if (version is { } current && message.Order != current)
+        {
+            FleetLog.StoredStateOutdated(_logger, ReplicaId, what, key, message.Order, current);
             return null;
         }
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly.CircuitBreaker;
@@ -31,6 +30,16 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     /// <summary>A lease request unanswered this long means Redis is stalled: the breaker probes alone.</summary>
     private static readonly TimeSpan LeasePatience = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often the fleet pings Redis, and how long it waits for the answer: a Redis that stops answering without closing
+    /// the connection (a black-holed network, a paused server) is reported disconnected within two heartbeats. One command
+    /// per second, the whole of F1's background budget.
+    /// </summary>
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many times a state change is signed again when other writes keep moving the breaker's version past it.</summary>
+    private const int MaxWriteAttempts = 5;
+
     private readonly RedisCircuitBreakerFleetOptions _options;
     private readonly FleetKeys _keys;
     private readonly byte[]? _signingKey;
@@ -44,8 +53,15 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     private readonly Task<IConnectionMultiplexer> _connecting;
     private readonly bool _ownsConnection;
     private readonly Action<RedisChannel, RedisValue> _onMessage;
+    private readonly ReplicaIdentity? _identity;
+    private readonly HashSet<string> _subscribedKeys = new(StringComparer.Ordinal); // sharded channels subscribed; touched on the queue only
     private IConnectionMultiplexer? _connection;
     private volatile bool _synchronized;
+    private volatile bool _sharded;
+    private volatile bool _unanswered; // the heartbeat found Redis silent: resync once it answers again
+    private ITimer? _heartbeat;
+    private int _beating;
+    private int _resyncQueued;
     private bool _subscribed;
     private int _disposed;
 
@@ -68,7 +84,8 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     {
         _options = (options ?? new()).Clone();
         _options.Validate();
-        ReplicaId = _options.ReplicaId ?? string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        _identity = _options.ReplicaId is null ? ReplicaIdentity.Acquire(_options.KeyPrefix) : null;
+        ReplicaId = _options.ReplicaId ?? _identity!.Id;
         _keys = new FleetKeys(_options.KeyPrefix);
         _signingKey = _options.SigningKey;
         _timeProvider = timeProvider ?? TimeProvider.System;
@@ -92,10 +109,26 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     void ICircuitBreakerFleet.Join(CircuitBreakerFleetMember member)
     {
         ArgumentNullException.ThrowIfNull(member);
-        var state = State(member.Key);
-        lock (state.Lock)
+        if (!FleetMessage.Fits(member.Key, ReplicaId, _signingKey))
         {
-            state.Members.Add(member);
+            // Every replica would drop its messages as oversized: reported once here, and the breaker works alone.
+            FleetLog.KeyTooLong(_logger, ReplicaId, member.Key.Length, FleetMessage.MaxLength);
+            return;
+        }
+
+        FleetKeyState state;
+        while (true)
+        {
+            state = State(member.Key);
+            lock (state.Lock)
+            {
+                // A state its last member's Leave is forgetting right now is gone from the map: join a fresh one.
+                if (!state.Forgotten)
+                {
+                    state.Members.Add(member);
+                    break;
+                }
+            }
         }
 
         // Queued behind the start, so it runs once Redis is reached (F3); a reconnect reads every key again.
@@ -111,7 +144,18 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
             lock (state.Lock)
             {
                 state.Members.Remove(member);
+                if (state.Members.Count > 0 || Volatile.Read(ref state.ManualInFlight) > 0 || state.FleetIsolated)
+                {
+                    return;
+                }
+
+                // Its last breaker left (#20, B6): forgotten, so a process that builds and disposes many keeps nothing of
+                // them and a reconnect reads none of them. A breaker of that key built later joins afresh and reads Redis.
+                state.Forgotten = true;
+                _states.TryRemove(new KeyValuePair<string, FleetKeyState>(member.Key, state));
             }
+
+            _queue.Enqueue(() => UnsubscribeAsync(member.Key));
         }
     }
 
@@ -210,6 +254,11 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         }
 
         _synchronized = false;
+        if (Volatile.Read(ref _heartbeat) is { } heartbeat)
+        {
+            await heartbeat.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _queue.DisposeAsync().ConfigureAwait(false);
         if (Volatile.Read(ref _connection) is not { } connection)
         {
@@ -227,9 +276,15 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         {
             connection.ConnectionFailed -= OnConnectionFailed;
             connection.ConnectionRestored -= OnConnectionRestored;
+            connection.ConfigurationChanged -= OnConfigurationChanged;
             try
             {
-                await connection.GetSubscriber().UnsubscribeAsync(_keys.Channel, _onMessage, CommandFlags.FireAndForget).ConfigureAwait(false);
+                var subscriber = connection.GetSubscriber();
+                await subscriber.UnsubscribeAsync(_keys.Channel, _onMessage, CommandFlags.FireAndForget).ConfigureAwait(false);
+                foreach (var key in _subscribedKeys)
+                {
+                    await subscriber.UnsubscribeAsync(_keys.ShardedChannel(key), _onMessage, CommandFlags.FireAndForget).ConfigureAwait(false);
+                }
             }
 #pragma warning disable CA1031 // Redis may be down at disposal; there is nothing left to undo.
             catch (Exception)
@@ -244,9 +299,29 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         }
 
         _telemetry.Dispose();
+        _identity?.Dispose();
     }
 
-    private RedisValue Channel => _keys.Channel.ToString();
+    /// <summary>Gets how many breaker keys the fleet keeps state for (for tests).</summary>
+    internal int KeyCount => _states.Count;
+
+    /// <summary>
+    /// Completes once the fleet's background work queued so far has run (for tests: a breaker that joined before it is
+    /// subscribed and synchronized, so a message published after it is heard rather than read).
+    /// </summary>
+    internal Task DrainAsync()
+    {
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _queue.Enqueue(() =>
+        {
+            drained.TrySetResult();
+            return Task.CompletedTask;
+        });
+        return drained.Task;
+    }
+
+    /// <summary>Where the key's messages are published: its own sharded channel, or the fleet's one classic channel.</summary>
+    private RedisValue ChannelOf(string key) => (_sharded ? _keys.ShardedChannel(key) : _keys.Channel).ToString();
 
     /// <summary>A duration read from Redis (a PTTL anyone with write access may have set), kept within the core's one-day break.</summary>
     private static TimeSpan FromRedisMilliseconds(long milliseconds) => TimeSpan.FromMilliseconds(Math.Clamp(milliseconds, 0, FleetMessage.MaxBreakMilliseconds));
@@ -255,8 +330,36 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
 
     private FleetKeyState State(string key) => _states.GetOrAdd(key, static key => new FleetKeyState(key));
 
-    private string Message(FleetMessageKind kind, string key, long breakMilliseconds = 0)
-        => FleetMessage.Create(kind, ReplicaId, _clock.Now(), key, breakMilliseconds).Serialize(_signingKey);
+    private string Message(FleetMessageKind kind, string key, long breakMilliseconds = 0, long order = 0)
+        => FleetMessage.Create(kind, ReplicaId, _clock.Now(), key, breakMilliseconds, order).Serialize(_signingKey);
+
+    /// <summary>
+    /// Runs a script that changes the key's state, with a payload signed at an order above the breaker's version in Redis:
+    /// this replica's reading of Redis' clock in microseconds (so orders keep rising over a Redis that restarted empty), or
+    /// one above the last order it knows. A script refuses an order not above the version (-3, with the version): signed
+    /// again above it, a few times. Returns the script's answer and the order it was given.
+    /// </summary>
+    private async Task<(RedisResult[] Result, long Order)> WriteAsync(IDatabase database, FleetKeyState state, Func<long, (string Script, RedisKey[] Keys, RedisValue[] Values)> write)
+    {
+        long floor;
+        lock (state.Lock)
+        {
+            floor = state.AppliedOrder;
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var order = Math.Max(floor + 1, _clock.Now() * 1000);
+            var (script, keys, values) = write(order);
+            var result = (RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Publishing(script, _sharded), keys, values).ConfigureAwait(false))!;
+            if ((long)result[0] != -3 || attempt == MaxWriteAttempts)
+            {
+                return (result, order);
+            }
+
+            floor = Math.Max(floor, (long)result[1]);
+        }
+    }
 
     private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
     {

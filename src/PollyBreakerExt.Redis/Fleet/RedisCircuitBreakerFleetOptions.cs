@@ -14,13 +14,16 @@ public sealed class RedisCircuitBreakerFleetOptions
 
     /// <summary>
     /// Gets or sets the start of every Redis key and channel the fleet uses, followed by <c>:</c>. Replicas of one
-    /// service share a prefix; services that must not share breakers use different ones. Default <c>pollybreakerext</c>.
+    /// service share a prefix; services that must not share breakers use different ones. Default <c>pollybreakerext</c>;
+    /// no braces (the fleet puts each breaker's keys in one Redis Cluster slot with a hash tag of its own).
     /// </summary>
     public string KeyPrefix { get; set; } = "pollybreakerext";
 
     /// <summary>
-    /// Gets or sets this replica's identity in the fleet; <see langword="null"/> (the default) generates one, unique per
-    /// process. Two live replicas must never share one: each ignores the other's messages as its own echo.
+    /// Gets or sets this replica's identity in the fleet; <see langword="null"/> (the default) makes one that survives a
+    /// restart: the machine's name and the lowest slot free among this machine's live fleets of the same
+    /// <see cref="KeyPrefix"/> (<c>web-7f9c-0</c>), so a replica that restarts does not vote twice toward the quorum.
+    /// Two live replicas must never share one: each ignores the other's messages as its own echo.
     /// </summary>
     public string? ReplicaId { get; set; }
 
@@ -54,6 +57,11 @@ public sealed class RedisCircuitBreakerFleetOptions
         if (string.IsNullOrWhiteSpace(KeyPrefix))
         {
             throw Invalid(nameof(KeyPrefix), "must not be empty or blank.");
+        }
+
+        if (KeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            throw Invalid(nameof(KeyPrefix), $"must not contain '{{' or '}}' (Redis Cluster reads braces as a hash tag, and the fleet tags each breaker's keys itself), was '{KeyPrefix}'.");
         }
 
         if (ReplicaId is not null && string.IsNullOrWhiteSpace(ReplicaId))

@@ -18,6 +18,7 @@ public sealed class FleetRegistrationTests : IAsyncLifetime
     public static TheoryData<string, Action<RedisCircuitBreakerFleetOptions>> BadOptions() => new()
     {
         { "KeyPrefix", options => options.KeyPrefix = " " },
+        { "KeyPrefix", options => options.KeyPrefix = "shop{api" }, // a brace would be read as a Redis Cluster hash tag
         { "Quorum", options => options.Quorum = 0 },
         { "ProbeLease", options => options.ProbeLease = TimeSpan.Zero },
         { "QuorumWindow", options => options.QuorumWindow = TimeSpan.FromSeconds(-1) },

@@ -9,7 +9,7 @@ public sealed class AclUserTests : IAsyncLifetime
     private static readonly string[] Rules =
     [
         "on", ">long-random-password", "resetkeys", "~pollybreakerext:*", "resetchannels", "&pollybreakerext:*", "&__Booksleeve_MasterChanged",
-        "-@all", "+eval", "+evalsha", "+script|load", "+publish", "+subscribe", "+unsubscribe", "+time",
+        "-@all", "+eval", "+evalsha", "+script|load", "+publish", "+subscribe", "+unsubscribe", "+spublish", "+ssubscribe", "+sunsubscribe", "+time",
         "+get", "+set", "+del", "+pttl", "+pexpire", "+zadd", "+zrangebyscore", "+zrem", "+zrange", "+hset", "+hget", "+hdel",
         "+ping", "+echo", "+info", "+client|setname", "+hello", "+auth", "+select", "+config|get", "+cluster|nodes",
     ];

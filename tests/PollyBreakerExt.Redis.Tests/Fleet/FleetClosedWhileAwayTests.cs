@@ -66,20 +66,20 @@ public sealed class FleetClosedWhileAwayTests : IAsyncLifetime
     {
         await using var admin = await _server.AdminAsync();
         var database = admin.GetDatabase();
-        RedisKey lease = "test:lease:payments", open = "test:open:payments", tripped = "test:tripped:payments";
+        RedisKey lease = "test:lease:{payments}", open = "test:open:{payments}", tripped = "test:tripped:{payments}", version = "test:version:{payments}";
 
         // A fleet that was never opened, or that a prober closed: no lease for anyone.
-        Assert.Equal(-2, (long)await database.ScriptEvaluateAsync(FleetScripts.Lease, [lease, open, tripped], ["c", 30_000]));
+        Assert.Equal(-2, (long)((RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Lease, [lease, open, tripped, version], ["c", 30_000, 0]))!)[0]);
         Assert.False(await database.KeyExistsAsync(lease));
 
         // Even holding a lease (one left over, or set by hand), a replica cannot reopen a fleet that is not tripped.
         await database.StringSetAsync(lease, "c", TimeSpan.FromSeconds(30));
-        Assert.Equal(0, (long)await database.ScriptEvaluateAsync(FleetScripts.Reopen, [lease, open, tripped], ["c", "payload", 30_000, "test:events"]));
+        Assert.Equal(0, (long)((RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Reopen, [lease, open, tripped, version], ["c", "payload", 30_000, "test:events", 1]))!)[0]);
         Assert.False(await database.KeyExistsAsync(open));
 
         // Tripped, the same lease reopens it.
         await database.StringSetAsync(tripped, "1");
-        Assert.Equal(1, (long)await database.ScriptEvaluateAsync(FleetScripts.Reopen, [lease, open, tripped], ["c", "payload", 30_000, "test:events"]));
+        Assert.Equal(1, (long)((RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Reopen, [lease, open, tripped, version], ["c", "payload", 30_000, "test:events", 1]))!)[0]);
         Assert.True(await database.KeyExistsAsync(open));
     }
 }

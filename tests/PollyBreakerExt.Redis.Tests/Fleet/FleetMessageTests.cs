@@ -51,13 +51,13 @@ public sealed class FleetMessageTests
     [InlineData("", "malformed")]
     [InlineData("[]", "foreign")]
     [InlineData("{\"v\":\"1\"}", "foreign")]
-    [InlineData("{\"v\":1,\"t\":\"open\"}", "malformed")]
-    [InlineData("{\"v\":1,\"t\":\"open\",\"r\":5,\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":1}", "malformed")]
-    [InlineData("{\"v\":1,\"t\":\"open\",\"r\":\"\",\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":1}", "malformed")]
-    [InlineData("{\"v\":1,\"t\":\"open\",\"r\":\"r\",\"n\":\"n\",\"ts\":1.5,\"k\":\"k\",\"b\":1}", "malformed")]
-    [InlineData("{\"v\":1,\"t\":\"open\",\"r\":\"r\",\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":-1}", "foreign")]
-    [InlineData("{\"v\":1,\"t\":\"open\",\"r\":\"r\",\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":86400001}", "foreign")]
-    [InlineData("{\"v\":1,\"t\":\"open\",\"r\":\"r\",\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":9223372036854775807}", "foreign")]
+    [InlineData("{\"v\":2,\"t\":\"open\"}", "malformed")]
+    [InlineData("{\"v\":2,\"t\":\"open\",\"r\":5,\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":1,\"o\":1}", "malformed")]
+    [InlineData("{\"v\":2,\"t\":\"open\",\"r\":\"\",\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":1,\"o\":1}", "malformed")]
+    [InlineData("{\"v\":2,\"t\":\"open\",\"r\":\"r\",\"n\":\"n\",\"ts\":1.5,\"k\":\"k\",\"b\":1,\"o\":1}", "malformed")]
+    [InlineData("{\"v\":2,\"t\":\"open\",\"r\":\"r\",\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":-1,\"o\":1}", "foreign")]
+    [InlineData("{\"v\":2,\"t\":\"open\",\"r\":\"r\",\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":86400001,\"o\":1}", "foreign")]
+    [InlineData("{\"v\":2,\"t\":\"open\",\"r\":\"r\",\"n\":\"n\",\"ts\":1,\"k\":\"k\",\"b\":9223372036854775807,\"o\":1}", "foreign")]
     public void What_is_not_a_message_of_this_version_is_refused_with_its_reason(string text, string expected)
     {
         Assert.Null(FleetMessage.TryParse(Encoding.UTF8.GetBytes(text), signingKey: null, out var problem));

@@ -31,6 +31,7 @@ public sealed class FleetTelemetryTests : IAsyncLifetime
         await using var r1 = await Replica.StartAsync(_server);
         var b0 = r0.Breaker("payments", TimeSpan.FromSeconds(30));
         r1.Breaker("payments", TimeSpan.FromSeconds(30));
+        await r1.Fleet.DrainAsync(); // joined: subscribed to the breaker's channel, so the open is heard, not read
 
         b0.Fail();
 

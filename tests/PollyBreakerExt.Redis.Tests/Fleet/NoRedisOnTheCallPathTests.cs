@@ -1,9 +1,14 @@
+using Xunit.Abstractions;
+
 namespace PollyBreakerExt.Redis.Tests.Fleet;
 
 /// <summary>DESIGN W1, F1: closed calls and rejections issue no Redis command (counted by the server itself).</summary>
 public sealed class NoRedisOnTheCallPathTests : IAsyncLifetime
 {
+    private readonly ITestOutputHelper _output;
     private RedisServer _server = null!;
+
+    public NoRedisOnTheCallPathTests(ITestOutputHelper output) => _output = output;
 
     public async Task InitializeAsync() => _server = await RedisServer.StartAsync();
 
@@ -43,7 +48,10 @@ public sealed class NoRedisOnTheCallPathTests : IAsyncLifetime
 
         var afterRejections = await RedisServer.CommandsProcessedAsync(admin);
 
-        // One command is the INFO itself; the clients' idle keep-alive pings may add a few, never one per call.
+        _output.WriteLine($"commands during 10,000 closed calls: {afterCalls - beforeCalls}; during 10,000 rejections: {afterRejections - beforeRejections} (the INFO itself and the fleets' heartbeats included)");
+
+        // One command is the INFO itself; the clients' idle keep-alive pings and the fleets' heartbeats (one PING a second
+        // each) may add a few, never one per call.
         Assert.InRange(afterCalls - beforeCalls, 1, 25);
         Assert.InRange(afterRejections - beforeRejections, 1, 25);
     }

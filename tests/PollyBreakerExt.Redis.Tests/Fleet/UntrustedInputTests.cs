@@ -21,13 +21,13 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         using var messages = new FleetMessages();
         await using var replica = await Replica.StartAsync(_server);
         var breaker = replica.Breaker("payments", Break);
-        await Task.Delay(200);
-        var open = $$"""{"v":1,"t":"open","r":"intruder","n":"n1","ts":{{await RedisTimeAsync()}},"k":"payments","b":30000}""";
+        await replica.Fleet.DrainAsync(); // joined: subscribed to the breakers' channels
+        var open = $$"""{"v":2,"t":"open","r":"intruder","n":"n1","ts":{{await RedisTimeAsync()}},"k":"payments","b":30000,"o":1}""";
         byte[][] hostile =
         [
             [0xff, 0x00, 0x13],
-            Encoding.UTF8.GetBytes("{\"v\":1,\"t\":\"open\""),
-            Encoding.UTF8.GetBytes(open.Replace("\"v\":1", "\"v\":2", StringComparison.Ordinal)),
+            Encoding.UTF8.GetBytes("{\"v\":2,\"t\":\"open\""),
+            Encoding.UTF8.GetBytes(open.Replace("\"v\":2", "\"v\":3", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"t\":\"open\"", "\"t\":\"explode\"", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"b\":30000", "\"b\":-5", StringComparison.Ordinal)),
             Encoding.UTF8.GetBytes(open.Replace("\"b\":30000", "\"b\":9223372036854775807", StringComparison.Ordinal)),
@@ -40,7 +40,7 @@ public sealed class UntrustedInputTests : IAsyncLifetime
 
         foreach (var message in hostile)
         {
-            await _server.PublishAsync("test:events", message);
+            await _server.PublishAsync("test:events:{payments}", message);
         }
 
         await Eventually.HoldsAsync(() => messages.Count(replica.Fleet, "ignored") == hostile.Length, $"all {hostile.Length} are ignored");
@@ -49,7 +49,7 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         Assert.Equal(0, messages.Count(replica.Fleet, "received"));
 
         // The same message, well formed and from another replica, does open it: the ones above failed on what was wrong.
-        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes(open));
+        await _server.PublishAsync("test:events:{payments}", Encoding.UTF8.GetBytes(open));
         await Eventually.HoldsAsync(() => breaker.State == CircuitState.Open, "a well-formed open message opens the breaker");
         Assert.Equal(1, messages.Count(replica.Fleet, "received"));
     }
@@ -68,11 +68,11 @@ public sealed class UntrustedInputTests : IAsyncLifetime
             }
         });
         var other = replica.Breaker("payments", Break);
-        await Task.Delay(200);
+        await replica.Fleet.DrainAsync(); // joined: subscribed to the breakers' channels
         var now = await RedisTimeAsync();
 
-        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes($$"""{"v":1,"t":"open","r":"peer","n":"n1","ts":{{now}},"k":"slow","b":30000}"""));
-        await _server.PublishAsync("test:events", Encoding.UTF8.GetBytes($$"""{"v":1,"t":"open","r":"peer","n":"n2","ts":{{now}},"k":"payments","b":30000}"""));
+        await _server.PublishAsync("test:events:{slow}", Encoding.UTF8.GetBytes($$"""{"v":2,"t":"open","r":"peer","n":"n1","ts":{{now}},"k":"slow","b":30000,"o":1}"""));
+        await _server.PublishAsync("test:events:{payments}", Encoding.UTF8.GetBytes($$"""{"v":2,"t":"open","r":"peer","n":"n2","ts":{{now}},"k":"payments","b":30000,"o":1}"""));
 
         try
         {
@@ -92,7 +92,7 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         using var messages = new FleetMessages();
         await using var admin = await _server.AdminAsync();
         var captured = new List<byte[]>();
-        await admin.GetSubscriber().SubscribeAsync(RedisChannel.Literal("test:events"), (_, value) =>
+        await admin.GetSubscriber().SubscribeAsync(RedisChannel.Sharded("test:events:{payments}"), (_, value) =>
         {
             lock (captured)
             {
@@ -103,6 +103,8 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         await using var r1 = await Replica.StartAsync(_server);
         var b0 = r0.Breaker("payments", Break);
         var b1 = r1.Breaker("payments", Break);
+        await r0.Fleet.DrainAsync();
+        await r1.Fleet.DrainAsync(); // joined: subscribed to the breaker's channel, so the open is heard, not read
 
         b0.Fail();
         await Eventually.HoldsAsync(() => b1.State == CircuitState.Open, "the fleet opens");
@@ -118,7 +120,7 @@ public sealed class UntrustedInputTests : IAsyncLifetime
             openMessage = captured[0];
         }
 
-        await _server.PublishAsync("test:events", openMessage);
+        await _server.PublishAsync("test:events:{payments}", openMessage);
 
         await Eventually.HoldsAsync(() => messages.Count(r1.Fleet, "ignored") == 1, "the replay is ignored");
         Assert.Equal(CircuitState.Closed, b1.State);

@@ -92,11 +92,11 @@ public sealed class RedisServer : IAsyncDisposable
         return long.Parse(line["total_commands_processed:".Length..].Trim(), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Publishes raw bytes on a channel, as anyone who can reach Redis could.</summary>
+    /// <summary>Publishes raw bytes on a breaker's sharded channel (<c>prefix:events:{key}</c>), as anyone who can reach Redis could.</summary>
     public async Task PublishAsync(string channel, byte[] message)
     {
         await using var admin = await AdminAsync();
-        await admin.GetSubscriber().PublishAsync(RedisChannel.Literal(channel), message);
+        await admin.GetSubscriber().PublishAsync(RedisChannel.Sharded(channel), message);
     }
 
     /// <summary>A connection of the test's own (not a replica's), for inspecting and tampering with Redis.</summary>
@@ -119,16 +119,19 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string? FindExecutable()
+    private static string? FindExecutable() => FindOnPath("redis-server");
+
+    /// <summary>An executable on PATH, or <see langword="null"/>.</summary>
+    internal static string? FindOnPath(string name)
         => (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, "redis-server"))
+            .Select(directory => Path.Combine(directory, name))
             .FirstOrDefault(File.Exists);
 }

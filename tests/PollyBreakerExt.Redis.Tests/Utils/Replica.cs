@@ -22,7 +22,7 @@ public sealed class Replica : IAsyncDisposable
     public static Task<Replica> StartThroughAsync(TcpProxy proxy, Action<RedisCircuitBreakerFleetOptions>? configure = null)
         => StartAsync(RedisServer.ConnectionStringFor(proxy.Port), configure, "test");
 
-    private static async Task<Replica> StartAsync(string connectionString, Action<RedisCircuitBreakerFleetOptions>? configure, string prefix)
+    internal static async Task<Replica> StartAsync(string connectionString, Action<RedisCircuitBreakerFleetOptions>? configure = null, string prefix = "test")
     {
         var options = new RedisCircuitBreakerFleetOptions { KeyPrefix = prefix };
         configure?.Invoke(options);
@@ -31,6 +31,10 @@ public sealed class Replica : IAsyncDisposable
         await Eventually.HoldsAsync(() => replica.Fleet.IsConnected, $"replica {replica.Fleet.ReplicaId} is connected");
         return replica;
     }
+
+    /// <summary>Starts a replica whose connection names every node of <paramref name="cluster"/>, as an application on a cluster would.</summary>
+    public static Task<Replica> StartAsync(RedisCluster cluster, Action<RedisCircuitBreakerFleetOptions>? configure = null)
+        => StartAsync(cluster.ConnectionString, configure, "test");
 
     public static async Task<Replica[]> StartManyAsync(RedisServer server, int count, Action<RedisCircuitBreakerFleetOptions>? configure = null)
     {
