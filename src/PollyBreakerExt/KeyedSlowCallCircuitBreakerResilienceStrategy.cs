@@ -19,9 +19,10 @@ internal sealed class KeyedSlowCallCircuitBreakerResilienceStrategy : Resilience
         TState state)
     {
         CircuitCallExecutor<object> executor;
+        KeyedCircuitBreaker<object>? toStamp;
         try
         {
-            executor = Breakers.Select(context);
+            executor = Breakers.Select(context, out toStamp);
         }
 #pragma warning disable CA1031 // A throwing selector's exception is the call's outcome, as everywhere in Polly; the call is not run.
         catch (Exception exception)
@@ -30,6 +31,6 @@ internal sealed class KeyedSlowCallCircuitBreakerResilienceStrategy : Resilience
             return new(Outcome.FromException<TResult>(exception));
         }
 
-        return executor.ExecuteAsync(callback, context, state);
+        return executor.ExecuteAsync(callback, context, state, toStamp);
     }
 }

@@ -27,8 +27,27 @@ internal sealed class CircuitCallExecutor<T>
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback,
         ResilienceContext context,
         TState state)
+        => ExecuteAsync(callback, context, state, keyed: null);
+
+    /// <summary>
+    /// Runs one call through the breaker of a key, stamping the key as used (W10's <c>MaxKeys</c> and
+    /// <c>KeyIdleTimeout</c>) with the timestamp the admission read anyway, so a known key's call reads the clock once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // keyed: null is folded away on the unkeyed path.
+    public ValueTask<Outcome<TResult>> ExecuteAsync<TResult, TState>(
+        Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback,
+        ResilienceContext context,
+        TState state,
+        KeyedCircuitBreaker<T>? keyed)
     {
-        if (!Controller.TryEnter(context, out var permit, out var rejection, out var raiseEvents, out var pendingOpening))
+        var admitted = Controller.TryEnter(context, out var permit, out var rejection, out var raiseEvents, out var pendingOpening);
+        if (keyed is not null)
+        {
+            // The admission leaves 0 when it did not read the clock (no slow-call detection, or rejected by the ramp).
+            keyed.Touch(permit.StartTimestamp != 0 ? permit.StartTimestamp : Controller.GetTimestamp());
+        }
+
+        if (!admitted)
         {
             // A rejected admission may have caused a transition itself: an opening, when it found a running call past the
             // slow-call threshold, or a half-open whose probe slots are all held by probes of the previous one.

@@ -7,6 +7,9 @@ namespace PollyBreakerExt;
 /// </summary>
 internal sealed partial class CircuitStateController<T>
 {
+    /// <summary>Reads the breaker's clock (its strategy's, as the keyed set's).</summary>
+    public long GetTimestamp() => _timeProvider.GetTimestamp();
+
     /// <summary>
     /// Gets whether a keyed strategy may forget this breaker: a fresh one for its key would behave the same. That holds
     /// when it is closed and not ramping up, or isolated while its strategy's manual control is (a fresh one starts

@@ -11,7 +11,8 @@ namespace PollyBreakerExt;
 /// calls whose key is <see langword="null"/>.
 /// </summary>
 /// <remarks>
-/// A call through a known key costs the selector, one dictionary read and a timestamp; forgetting never runs on it.
+/// A call through a known key costs the selector, one dictionary read and a stamp with the timestamp its admission reads;
+/// forgetting never runs on it.
 /// Breakers are built under one of a few striped locks, so a key never has two. Going past <c>MaxKeys</c> runs a sweep on
 /// the call that added the key: it forgets the least recently used forgettable breakers down to <c>MaxKeys</c> less a
 /// sixteenth, so a sweep (a scan and a sort) comes once per that many new keys, amortised O(log n) per new key. When too
@@ -79,23 +80,28 @@ internal sealed class KeyedCircuitBreakers<T> : IKeyedCircuitBreakers, IManualCo
 
     public long Created => Volatile.Read(ref _created);
 
-    /// <summary>Returns the breaker of the call's key, building it when the key has none.</summary>
-    public CircuitCallExecutor<T> Select(ResilienceContext context)
+    /// <summary>
+    /// Returns the breaker of the call's key, building it when the key has none. A known key comes back in
+    /// <paramref name="toStamp"/>, unstamped: the call stamps it with the timestamp its admission reads
+    /// (<see cref="CircuitCallExecutor{T}.ExecuteAsync{TResult, TState}(Func{ResilienceContext, TState, ValueTask{Outcome{TResult}}}, ResilienceContext, TState, KeyedCircuitBreaker{T})"/>),
+    /// so the clock is read once per call. A new key is stamped here, the default breaker never.
+    /// </summary>
+    public CircuitCallExecutor<T> Select(ResilienceContext context, out KeyedCircuitBreaker<T>? toStamp)
     {
+        toStamp = null;
         var key = _selector(context);
         if (key is null)
         {
             return Default;
         }
 
-        var now = _timeProvider.GetTimestamp();
         if (_breakers.TryGetValue(key, out var breaker))
         {
-            breaker.Touch(now);
+            toStamp = breaker;
             return breaker.Executor;
         }
 
-        return Add(key, now);
+        return Add(key, _timeProvider.GetTimestamp());
     }
 
     public SlowCallCircuitBreakerHandle? Find(string? key)
