@@ -3,7 +3,7 @@ using Polly;
 using PollyBreakerExt;
 using StackExchange.Redis;
 
-// Usage: <connection string> <key prefix> <breaker key> <break ms> [<probe lease ms>]
+// Usage: <connection string> <key prefix> <breaker key> <break ms> [<probe lease ms> [<quorum>]]
 // Prints "ready <replica id>" once connected, "transition <from> <to> <reason>" on each transition, and answers the
 // commands "fail", "succeed" (one call each, prints its outcome), "hang" (a call that never returns) and "state" read
 // from stdin; "quit" ends it.
@@ -12,6 +12,7 @@ await using var fleet = new RedisCircuitBreakerFleet(connection, new RedisCircui
 {
     KeyPrefix = args[1],
     ProbeLease = TimeSpan.FromMilliseconds(args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 30_000),
+    Quorum = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 1,
 });
 var stateProvider = new SlowCallCircuitBreakerStateProvider();
 var pipeline = new ResiliencePipelineBuilder<int>()

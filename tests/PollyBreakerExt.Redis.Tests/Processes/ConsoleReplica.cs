@@ -11,15 +11,19 @@ public sealed class ConsoleReplica : IDisposable
 
     private ConsoleReplica(Process process) => _process = process;
 
-    public static async Task<ConsoleReplica> StartAsync(RedisServer server, string breakerKey, int breakMilliseconds = 30_000, int probeLeaseMilliseconds = 30_000)
+    /// <summary>Gets the fleet's replica id, as the process printed it when ready.</summary>
+    public string ReplicaId { get; private set; } = "";
+
+    public static async Task<ConsoleReplica> StartAsync(RedisServer server, string breakerKey, int breakMilliseconds = 30_000, int probeLeaseMilliseconds = 30_000, int quorum = 1, string keyPrefix = "test")
     {
         var assembly = Path.Combine(AppContext.BaseDirectory, "PollyBreakerExt.Redis.Replica.dll");
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList =
             {
-                assembly, server.ConnectionString, "test", breakerKey,
+                assembly, server.ConnectionString, keyPrefix, breakerKey,
                 breakMilliseconds.ToString(CultureInfo.InvariantCulture), probeLeaseMilliseconds.ToString(CultureInfo.InvariantCulture),
+                quorum.ToString(CultureInfo.InvariantCulture),
             },
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -28,6 +32,7 @@ public sealed class ConsoleReplica : IDisposable
         var replica = new ConsoleReplica(Process.Start(start)!);
         var ready = await replica.ReadLineAsync();
         Assert.StartsWith("ready ", ready, StringComparison.Ordinal);
+        replica.ReplicaId = ready["ready ".Length..];
         return replica;
     }
 

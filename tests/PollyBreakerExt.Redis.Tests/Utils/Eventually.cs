@@ -18,4 +18,19 @@ public static class Eventually
             await Task.Delay(10);
         }
     }
+
+    /// <summary>The same, for a condition that asks Redis.</summary>
+    public static async Task HoldsAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (!await condition())
+        {
+            if (TimeProvider.System.GetElapsedTime(started) > (timeout ?? DefaultTimeout))
+            {
+                Assert.Fail($"Timed out waiting until {what}.");
+            }
+
+            await Task.Delay(10);
+        }
+    }
 }

@@ -18,6 +18,9 @@ public sealed class TcpProxy : IAsyncDisposable
     private volatile bool _cut;
     private volatile TaskCompletionSource _flowing = Flowing();
     private long _delayTicks;
+    private byte[]? _holdMarker;
+    private TaskCompletionSource? _replyHeld;
+    private TaskCompletionSource _replyGate = Flowing();
 
     public TcpProxy(int targetPort)
     {
@@ -55,12 +58,29 @@ public sealed class TcpProxy : IAsyncDisposable
     /// <summary>Forwards every chunk, either way, <paramref name="delay"/> after it arrived (in order), until <see cref="Heal"/>.</summary>
     public void Delay(TimeSpan delay) => Interlocked.Exchange(ref _delayTicks, delay.Ticks);
 
+    /// <summary>
+    /// Holds back Redis' reply to the next request that contains <paramref name="marker"/> (and everything after it on that
+    /// connection) until <see cref="ReleaseReply"/>; the request itself reaches Redis at once. The returned task completes
+    /// once such a request has been forwarded, so Redis has it, and its reply is being held.
+    /// </summary>
+    public Task HoldReplyTo(string marker)
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _replyHeld = held;
+        Volatile.Write(ref _holdMarker, System.Text.Encoding.UTF8.GetBytes(marker));
+        return held.Task;
+    }
+
+    /// <summary>Forwards the reply held by <see cref="HoldReplyTo"/>, and what followed it.</summary>
+    public void ReleaseReply() => _replyGate.TrySetResult();
+
     /// <summary>Ends a cut, a black hole and a delay: what was held is forwarded now.</summary>
     public void Heal()
     {
         _cut = false;
         Interlocked.Exchange(ref _delayTicks, 0);
         _flowing.TrySetResult();
+        ReleaseReply();
     }
 
     public async ValueTask DisposeAsync()
@@ -116,16 +136,17 @@ public sealed class TcpProxy : IAsyncDisposable
                 _connections.Add(server);
             }
 
-            _ = PumpAsync(client, server);
-            _ = PumpAsync(server, client);
+            var replies = new ReplyGate();
+            _ = PumpAsync(client, server, requests: replies);
+            _ = PumpAsync(server, client, replies: replies);
         }
     }
 
-    private async Task PumpAsync(TcpClient from, TcpClient to)
+    private async Task PumpAsync(TcpClient from, TcpClient to, ReplyGate? requests = null, ReplyGate? replies = null)
     {
         // Read and written apart, so a delay holds each chunk for the delay from its arrival (pipelined), not one after another.
-        var chunks = System.Threading.Channels.Channel.CreateUnbounded<(byte[] Bytes, long ArrivedAt)>();
-        var writing = WriteAsync(chunks.Reader, to);
+        var chunks = System.Threading.Channels.Channel.CreateUnbounded<(byte[] Bytes, long ArrivedAt, TaskCompletionSource? Forwarded)>();
+        var writing = WriteAsync(chunks.Reader, to, replies);
         var buffer = new byte[16 * 1024];
         try
         {
@@ -140,7 +161,17 @@ public sealed class TcpProxy : IAsyncDisposable
                     return;
                 }
 
-                chunks.Writer.TryWrite((buffer[..read], TimeProvider.System.GetTimestamp()));
+                if (requests is not null && Volatile.Read(ref _holdMarker) is { } marker
+                    && buffer.AsSpan(0, read).IndexOf(marker) >= 0 && Interlocked.CompareExchange(ref _holdMarker, null, marker) == marker)
+                {
+                    // Closed before the request is forwarded, so the reply cannot slip through.
+                    _replyGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    requests.Gate = _replyGate.Task;
+                    chunks.Writer.TryWrite((buffer[..read], TimeProvider.System.GetTimestamp(), _replyHeld));
+                    continue;
+                }
+
+                chunks.Writer.TryWrite((buffer[..read], TimeProvider.System.GetTimestamp(), null));
             }
         }
         catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
@@ -155,12 +186,12 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    private async Task WriteAsync(System.Threading.Channels.ChannelReader<(byte[] Bytes, long ArrivedAt)> chunks, TcpClient to)
+    private async Task WriteAsync(System.Threading.Channels.ChannelReader<(byte[] Bytes, long ArrivedAt, TaskCompletionSource? Forwarded)> chunks, TcpClient to, ReplyGate? replies)
     {
         try
         {
             var output = to.GetStream();
-            await foreach (var (bytes, arrivedAt) in chunks.ReadAllAsync())
+            await foreach (var (bytes, arrivedAt, forwarded) in chunks.ReadAllAsync())
             {
                 var wait = TimeSpan.FromTicks(Interlocked.Read(ref _delayTicks)) - TimeProvider.System.GetElapsedTime(arrivedAt);
                 if (wait > TimeSpan.Zero)
@@ -169,11 +200,23 @@ public sealed class TcpProxy : IAsyncDisposable
                 }
 
                 await _flowing.Task;
+                if (replies is not null)
+                {
+                    await replies.Gate;
+                }
+
                 await output.WriteAsync(bytes);
+                forwarded?.TrySetResult();
             }
         }
         catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
         }
+    }
+
+    /// <summary>Whether one connection's replies flow (<see cref="HoldReplyTo"/>), shared by its two pumps.</summary>
+    private sealed class ReplyGate
+    {
+        public volatile Task Gate = Task.CompletedTask;
     }
 }
