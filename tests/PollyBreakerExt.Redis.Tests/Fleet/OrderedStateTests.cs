@@ -69,15 +69,7 @@ public sealed class OrderedStateTests : IAsyncLifetime
     public async Task An_open_message_replayed_into_a_replica_that_joined_after_the_close_changes_nothing()
     {
         using var messages = new FleetMessages();
-        await using var admin = await _server.AdminAsync();
-        var captured = new List<byte[]>();
-        await admin.GetSubscriber().SubscribeAsync(RedisChannel.Sharded("test:events:{payments}"), (_, value) =>
-        {
-            lock (captured)
-            {
-                captured.Add((byte[])value!);
-            }
-        });
+        await using var captured = await CapturedMessages.StartAsync(_server, "test:events:{payments}");
         await using var a = await Replica.StartAsync(_server, Signed);
         var breakerA = a.Breaker("payments", Break);
         breakerA.Fail();

@@ -90,15 +90,7 @@ public sealed class UntrustedInputTests : IAsyncLifetime
     public async Task A_replayed_message_is_ignored_and_a_replicas_own_echo_is_counted_as_ignored()
     {
         using var messages = new FleetMessages();
-        await using var admin = await _server.AdminAsync();
-        var captured = new List<byte[]>();
-        await admin.GetSubscriber().SubscribeAsync(RedisChannel.Sharded("test:events:{payments}"), (_, value) =>
-        {
-            lock (captured)
-            {
-                captured.Add((byte[])value!);
-            }
-        });
+        await using var captured = await CapturedMessages.StartAsync(_server, "test:events:{payments}");
         await using var r0 = await Replica.StartAsync(_server);
         await using var r1 = await Replica.StartAsync(_server);
         var b0 = r0.Breaker("payments", Break);
@@ -114,13 +106,7 @@ public sealed class UntrustedInputTests : IAsyncLifetime
         await r0.Fleet.CloseAsync("payments");
         await Eventually.HoldsAsync(() => b1.State == CircuitState.Closed, "the fleet closes");
 
-        byte[] openMessage;
-        lock (captured)
-        {
-            openMessage = captured[0];
-        }
-
-        await _server.PublishAsync("test:events:{payments}", openMessage);
+        await _server.PublishAsync("test:events:{payments}", captured[0]);
 
         await Eventually.HoldsAsync(() => messages.Count(r1.Fleet, "ignored") == 1, "the replay is ignored");
         Assert.Equal(CircuitState.Closed, b1.State);

@@ -35,27 +35,8 @@ public class FailingUserCodeTests
     {
         var breaker = BreakerWithFailing(place);
 
-        // One slow call (OnSlowCall), then it leaves the window; two failures open the breaker.
-        var ran = 0;
-        Call(breaker, fail: false, TimeSpan.FromMilliseconds(200), () => ran++);
-        breaker.Advance(TimeSpan.FromSeconds(70));
-        Call(breaker, fail: true, TimeSpan.Zero, () => ran++);
-        Call(breaker, fail: true, TimeSpan.Zero, () => ran++);
-        Assert.Equal(3, ran);
-        Assert.Equal(CircuitState.Open, breaker.State);
+        TripThenCallAHealthyDependency(breaker, place);
 
-        ran = 0;
-        var calls = 0;
-        for (; calls < 40; calls++)
-        {
-            breaker.Advance(TimeSpan.FromMilliseconds(600));
-            Call(breaker, fail: false, TimeSpan.Zero, () => ran++);
-        }
-
-        Assert.True(ran >= 34, $"{place}: the healthy dependency ran {ran} times in {calls} calls");
-        Assert.Equal(CircuitState.Closed, breaker.State);
-        Assert.Equal(0, breaker.Metrics.Failures); // the close cleared the window, and nothing failed since
-        Assert.Equal(0, breaker.Metrics.SlowCalls); // no call that never ran, or gave its slot back, was judged hung
         Assert.DoesNotContain(breaker.TransitionSummary(), t => t.Reason == CircuitTransitionReason.HalfOpenProbeSlow);
     }
 
@@ -76,6 +57,18 @@ public class FailingUserCodeTests
         var breaker = new Breaker(options, recordTransitions: false);
         breaker.Telemetry.ThrowsOn = new HashSet<string> { eventName };
 
+        TripThenCallAHealthyDependency(breaker, eventName);
+
+        // Every transition was reported, in order: opened, half-opened, closed (a hung-probe reopening would break the chain).
+        Assert.Equal(
+            [SlowCallCircuitBreakerConstants.OnCircuitOpened, SlowCallCircuitBreakerConstants.OnCircuitHalfOpened, SlowCallCircuitBreakerConstants.OnCircuitClosed],
+            breaker.Telemetry.Events.Select(e => e.Name).Where(n => n is SlowCallCircuitBreakerConstants.OnCircuitOpened or SlowCallCircuitBreakerConstants.OnCircuitHalfOpened or SlowCallCircuitBreakerConstants.OnCircuitClosed));
+    }
+
+    // One slow call (OnSlowCall), then it leaves the window; two failures open the breaker; then 40 healthy calls, one every
+    // 600 ms, must get through the half-open and close it.
+    private static void TripThenCallAHealthyDependency(Breaker breaker, string place)
+    {
         var ran = 0;
         Call(breaker, fail: false, TimeSpan.FromMilliseconds(200), () => ran++);
         breaker.Advance(TimeSpan.FromSeconds(70));
@@ -91,15 +84,10 @@ public class FailingUserCodeTests
             Call(breaker, fail: false, TimeSpan.Zero, () => ran++);
         }
 
-        Assert.True(ran >= 34, $"{eventName}: the healthy dependency ran {ran} times in 40 calls");
+        Assert.True(ran >= 34, $"{place}: the healthy dependency ran {ran} times in 40 calls");
         Assert.Equal(CircuitState.Closed, breaker.State);
-        Assert.Equal(0, breaker.Metrics.Failures);
-        Assert.Equal(0, breaker.Metrics.SlowCalls);
-
-        // Every transition was reported, in order: opened, half-opened, closed (a hung-probe reopening would break the chain).
-        Assert.Equal(
-            [SlowCallCircuitBreakerConstants.OnCircuitOpened, SlowCallCircuitBreakerConstants.OnCircuitHalfOpened, SlowCallCircuitBreakerConstants.OnCircuitClosed],
-            breaker.Telemetry.Events.Select(e => e.Name).Where(n => n is SlowCallCircuitBreakerConstants.OnCircuitOpened or SlowCallCircuitBreakerConstants.OnCircuitHalfOpened or SlowCallCircuitBreakerConstants.OnCircuitClosed));
+        Assert.Equal(0, breaker.Metrics.Failures); // the close cleared the window, and nothing failed since
+        Assert.Equal(0, breaker.Metrics.SlowCalls); // no call that never ran, or gave its slot back, was judged hung
     }
 
     private static Breaker BreakerWithFailing(string place)
