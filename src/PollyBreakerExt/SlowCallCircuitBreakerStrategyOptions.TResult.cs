@@ -126,7 +126,7 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
     /// forgotten key comes back as a fresh, closed breaker. Defaults to 10,000. Allowed: at least 1.
     /// </summary>
     /// <remarks>
-    /// A soft cap: open, half-open and isolated breakers are never forgotten, so more may be kept while that many keys are
+    /// A soft cap: open, half-open, isolated and ramping (<see cref="RecoveryRampUp"/>) breakers are never forgotten, so more may be kept while that many keys are
     /// not closed. The shared default breaker (a <see langword="null"/> key) is not counted and never forgotten. Unused
     /// without <see cref="KeySelector"/>.
     /// </remarks>
@@ -138,8 +138,8 @@ public class SlowCallCircuitBreakerStrategyOptions<TResult> : ResilienceStrategy
     /// </summary>
     /// <remarks>
     /// Measured with the pipeline's <see cref="TimeProvider"/> and checked by a timer of that provider every tenth of this
-    /// timeout (at most once a day), so a key is forgotten between one and 1.1 timeouts after its last call. Open, half-open and
-    /// isolated breakers are never forgotten. Unused without <see cref="KeySelector"/>.
+    /// timeout (at most once a day), so a key is forgotten between one and 1.1 timeouts after its last call. Open, half-open,
+    /// isolated and ramping (<see cref="RecoveryRampUp"/>) breakers are never forgotten. Unused without <see cref="KeySelector"/>.
     /// </remarks>
     public TimeSpan? KeyIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -81,7 +81,10 @@ public sealed class SlowCallCircuitBreakerStatus
     /// <summary>Gets what its sliding window holds.</summary>
     public CircuitMetrics Metrics { get; }
 
-    /// <summary>Gets how many calls it rejected since the registry was created; a rate is the difference of two readings.</summary>
+    /// <summary>
+    /// Gets how many calls it rejected since the registry was created, or for a key's breaker of a keyed strategy, since it
+    /// was listed (a forgotten key built again starts at 0); a rate is the difference of two readings.
+    /// </summary>
     public long RejectedCalls { get; }
 
     /// <summary>Gets this replica's id in the fleet the breaker belongs to (DESIGN W1), or <see langword="null"/> when it learns alone.</summary>
@@ -115,7 +118,7 @@ public sealed class SlowCallCircuitBreakerStatus
                 snapshot,
                 rings.GetValueOrDefault(snapshot.Key),
                 now,
-                history.RejectedCalls(snapshot.PipelineName, snapshot.PipelineInstanceName, snapshot.StrategyName),
+                history.RejectedCalls(snapshot),
                 fleet);
         }
 

@@ -12,7 +12,9 @@ namespace PollyBreakerExt;
 /// calls). Half-open and closed are information: the breaker is probing, or recovered. The ratios are the window's when
 /// the transition is logged: those that tripped the circuit on open, and 0 on close, which clears the window. The
 /// breaker is named as Polly's own logs name a source, <c>pipeline/instance/strategy</c>, with <c>(null)</c> for a
-/// pipeline without instance. Each transition keeps its own EventId because operators filter and alert on event ids.
+/// pipeline without instance, and a key's breaker of a keyed strategy adds its key (<c>BreakerKey</c>) after those names,
+/// quoted on its own since keys such as authorities hold <c>/</c>. Each transition keeps its own EventId, keyed or not,
+/// because operators filter and alert on event ids.
 /// </remarks>
 internal sealed partial class SlowCallCircuitBreakerTransitionLog
 {
@@ -28,6 +30,8 @@ internal sealed partial class SlowCallCircuitBreakerTransitionLog
         registry.StateChanged += OnStateChanged;
     }
 
+    // Its keyed twin (SlowCallCircuitBreakerKeyedTransitionLog) reuses these ids and names on purpose, which the generator warns of.
+#pragma warning disable LOGGEN027
     [LoggerMessage(EventId = 1, EventName = "CircuitOpened", Message = Template)]
     private static partial void LogOpened(ILogger logger, LogLevel level, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState, CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
 
@@ -40,6 +44,8 @@ internal sealed partial class SlowCallCircuitBreakerTransitionLog
     [LoggerMessage(EventId = 4, EventName = "CircuitIsolated", Message = Template)]
     private static partial void LogIsolated(ILogger logger, LogLevel level, string? pipelineName, string? pipelineInstance, string strategyName, CircuitState previousState, CircuitState newState, CircuitTransitionReason reason, double failureRatio, double slowCallRatio, TimeSpan? breakDuration);
 
+#pragma warning restore LOGGEN027
+
     private void OnStateChanged(RegisteredCircuitBreaker breaker, CircuitStateChangedArguments args)
     {
         var level = args.NewState is CircuitState.Open or CircuitState.Isolated ? LogLevel.Warning : LogLevel.Information;
@@ -49,6 +55,20 @@ internal sealed partial class SlowCallCircuitBreakerTransitionLog
         }
 
         var metrics = breaker.TryGetController(out var controller) ? controller.Metrics : default;
+        if (breaker.BreakerKey is { } breakerKey)
+        {
+            var keyedLog = args.NewState switch
+            {
+                CircuitState.Open => SlowCallCircuitBreakerKeyedTransitionLog.LogOpened,
+                CircuitState.HalfOpen => SlowCallCircuitBreakerKeyedTransitionLog.LogHalfOpened,
+                CircuitState.Isolated => SlowCallCircuitBreakerKeyedTransitionLog.LogIsolated,
+                _ => (Action<ILogger, LogLevel, string?, string?, string, string, CircuitState, CircuitState, CircuitTransitionReason, double, double, TimeSpan?>)SlowCallCircuitBreakerKeyedTransitionLog.LogClosed,
+            };
+            keyedLog(_logger, level, breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, breakerKey, args.PreviousState,
+                args.NewState, args.Reason, metrics.FailureRatio, metrics.SlowCallRatio, args.BreakDuration);
+            return;
+        }
+
         var log = args.NewState switch
         {
             CircuitState.Open => LogOpened,

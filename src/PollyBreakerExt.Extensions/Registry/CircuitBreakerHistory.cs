@@ -12,7 +12,9 @@ namespace PollyBreakerExt;
 /// <remarks>
 /// Fed from the registry's events: transitions, which are rare, and rejections, which the registry already reports. A
 /// call that neither transitions nor is rejected never reaches it. Rings are attached to the registered breaker without
-/// keeping it alive, so a disposed breaker's history goes with it.
+/// keeping it alive, so a disposed breaker's history goes with it. Rejections are counted by the breaker's names, and a
+/// keyed strategy's key breaker (DESIGN W10) counts its own on its registry entry, so a forgotten key's count goes with
+/// it: a strategy's names are few, its keys are not.
 /// </remarks>
 public sealed class CircuitBreakerHistory
 {
@@ -60,13 +62,22 @@ public sealed class CircuitBreakerHistory
         return rings;
     }
 
-    /// <summary>Gets how many calls breakers with these names have rejected since the registry was created.</summary>
+    /// <summary>
+    /// Gets how many calls breakers with these names and no key have rejected since the registry was created: for a keyed
+    /// strategy, its shared default breaker's; each key's breaker counts its own (<see cref="SlowCallCircuitBreakerStatus.RejectedCalls"/>).
+    /// </summary>
     /// <param name="pipelineName">The pipeline's name.</param>
     /// <param name="pipelineInstanceName">The pipeline instance's name, or <see langword="null"/>.</param>
     /// <param name="strategyName">The breaker's options' name.</param>
     /// <returns>The count; 0 for names no breaker has.</returns>
     public long RejectedCalls(string? pipelineName, string? pipelineInstanceName, string? strategyName)
         => _rejections.TryGetValue((pipelineName, pipelineInstanceName, strategyName), out var count) ? Volatile.Read(ref count.Value) : 0;
+
+    /// <summary>Gets how many calls the listed breaker rejected: by its names, or for a key's breaker, since it was listed.</summary>
+    internal long RejectedCalls(SlowCallCircuitBreakerSnapshot breaker)
+        => breaker.BreakerKey is { } breakerKey
+            ? _registry.FindKeyed(breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, breakerKey)?.RejectedCalls ?? 0
+            : RejectedCalls(breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName);
 
     /// <summary>
     /// Calls <paramref name="onTransition"/> with the breaker's key and the transition after each transition is recorded,
@@ -125,6 +136,12 @@ public sealed class CircuitBreakerHistory
             source.PipelineName,
             string.IsNullOrEmpty(source.PipelineInstanceName) ? null : source.PipelineInstanceName,
             source.StrategyName ?? rejected.BreakerName);
+        if (rejected.BreakerKey is { } breakerKey)
+        {
+            _registry.FindKeyed(names.Item1, names.Item2, names.Item3, breakerKey)?.CountRejection();
+            return;
+        }
+
         var count = _rejections.GetOrAdd(names, static _ => new StrongBox<long>());
         Interlocked.Increment(ref count.Value);
     }

@@ -6,6 +6,7 @@ namespace PollyBreakerExt;
 internal sealed class RegisteredCircuitBreaker
 {
     private readonly WeakReference<SlowCallCircuitBreakerHandle> _controller;
+    private long _rejectedCalls;
 
     public RegisteredCircuitBreaker(string? pipelineName, string? pipelineInstanceName, string strategyName, SlowCallCircuitBreakerHandle controller)
     {
@@ -34,6 +35,14 @@ internal sealed class RegisteredCircuitBreaker
     /// options (which the container's fleet control does not steer).
     /// </summary>
     public string? FleetKey { get; set; }
+
+    /// <summary>
+    /// Gets how many calls this key's breaker rejected since it was listed; counted only for a key's breaker of a keyed
+    /// strategy (<see cref="CircuitBreakerHistory"/> counts the others by their names).
+    /// </summary>
+    public long RejectedCalls => Volatile.Read(ref _rejectedCalls);
+
+    public void CountRejection() => Interlocked.Increment(ref _rejectedCalls);
 
     /// <summary>Gets the breaker unless it was collected or its pipeline disposed it (a reload or the container's disposal).</summary>
     public bool TryGetController(out SlowCallCircuitBreakerHandle controller)

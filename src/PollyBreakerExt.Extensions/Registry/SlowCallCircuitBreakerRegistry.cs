@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Polly.CircuitBreaker;
 using Polly.Telemetry;
 
@@ -34,6 +35,10 @@ public sealed class SlowCallCircuitBreakerRegistry
     private readonly Lock _lock = new();
     private readonly List<RegisteredCircuitBreaker> _breakers = [];
     private readonly List<CircuitBreakerSelector> _isolations = [];
+
+    // The listed key's breakers by names and key, so a rejection finds its entry without scanning the list; entries leave
+    // with the list's dead ones, so it stays as bounded as the list.
+    private readonly ConcurrentDictionary<(string? Pipeline, string? Instance, string Strategy, string BreakerKey), RegisteredCircuitBreaker> _keyed = new();
     private readonly ICircuitBreakerFleet? _fleet;
     private int _purgeAt = MinPurgeAt; // the list's length at which registering drops the dead entries again
 
@@ -190,6 +195,12 @@ public sealed class SlowCallCircuitBreakerRegistry
             }
 
             _breakers.Add(breaker);
+            if (breaker.BreakerKey is { } breakerKey)
+            {
+                // A key's breaker built again (after its key was forgotten, or a reload) is a new entry: its count starts anew.
+                _keyed[(breaker.PipelineName, breaker.PipelineInstanceName, breaker.StrategyName, breakerKey)] = breaker;
+            }
+
             isolate = _isolations.Exists(selector => selector.Matches(breaker));
         }
 
@@ -261,6 +272,10 @@ public sealed class SlowCallCircuitBreakerRegistry
         return null;
     }
 
+    /// <summary>Gets the listed entry of the key's breaker with these names; null when none is listed.</summary>
+    internal RegisteredCircuitBreaker? FindKeyed(string? pipelineName, string? pipelineInstanceName, string strategyName, string breakerKey)
+        => _keyed.GetValueOrDefault((pipelineName, pipelineInstanceName, strategyName, breakerKey));
+
     /// <summary>Passes on a rejection reported through Polly's telemetry. Called from the telemetry listener.</summary>
     internal void OnCallRejected(ResilienceTelemetrySource source, in OnCircuitRejectedArguments rejected)
         => CallRejected?.Invoke(source, rejected);
@@ -287,9 +302,25 @@ public sealed class SlowCallCircuitBreakerRegistry
         }
     }
 
+    /// <summary>Gets how many key's breakers the registry finds rejections by, dead ones not yet dropped included; read by tests of its bound.</summary>
+    internal int KeyedEntryCount => _keyed.Count;
+
     private void PurgeDead_NeedsLock()
     {
-        _breakers.RemoveAll(static registered => !registered.TryGetController(out _));
+        _breakers.RemoveAll(registered =>
+        {
+            if (registered.TryGetController(out _))
+            {
+                return false;
+            }
+
+            if (registered.BreakerKey is { } breakerKey)
+            {
+                _keyed.TryRemove(KeyValuePair.Create((registered.PipelineName, registered.PipelineInstanceName, registered.StrategyName, breakerKey), registered));
+            }
+
+            return true;
+        });
         _purgeAt = Math.Max(MinPurgeAt, 2 * _breakers.Count);
     }
 

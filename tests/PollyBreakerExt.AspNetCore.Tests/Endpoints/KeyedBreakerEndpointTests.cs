@@ -34,6 +34,27 @@ public sealed class KeyedBreakerEndpointTests
     }
 
     [Fact]
+    public async Task Each_keys_breaker_shows_the_calls_it_rejected_itself()
+    {
+        await using var app = await CircuitsApp.StartAsync([Orders]);
+        Call(app, "tenant-a", fail: true);
+        Call(app, "tenant-b", fail: false);
+        Assert.Throws<BrokenCircuitException>(() => Call(app, "tenant-a", fail: false));
+        Assert.Throws<BrokenCircuitException>(() => Call(app, "tenant-a", fail: false));
+
+        using var response = await app.Client.GetAsync("circuits");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var rejected = json.RootElement.EnumerateArray().ToDictionary(
+            breaker => breaker.GetProperty("key").GetString()!,
+            breaker => breaker.GetProperty("rejectedCalls").GetInt64());
+        Assert.Equal(2, rejected["orders/breaker/tenant-a"]);
+        Assert.Equal(0, rejected["orders/breaker/tenant-b"]);
+        Assert.Equal(0, rejected["orders/breaker"]); // the shared default breaker rejected nothing either
+    }
+
+    [Fact]
     public async Task Isolating_a_keys_breaker_isolates_that_key_only()
     {
         await using var app = await CircuitsApp.StartAsync([Orders]);

@@ -55,6 +55,31 @@ public sealed class KeyedBreakerRegistryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_keys_breaker_counts_its_own_rejections_which_leave_with_it()
+    {
+        await using var services = TestServices.Build(_time, services => AddKeyed(services, options =>
+        {
+            options.FailureThreshold = 1;
+            options.KeyIdleTimeout = TimeSpan.FromMinutes(1);
+        }));
+        var pipeline = Pipeline(services);
+        var registry = Registry(services);
+        Assert.Throws<InvalidOperationException>(() => Call(pipeline, "tenant-a", static () => throw new InvalidOperationException("down")));
+        Call(pipeline, "tenant-b");
+        Assert.Throws<BrokenCircuitException>(() => Call(pipeline, "tenant-a"));
+        Assert.Throws<BrokenCircuitException>(() => Call(pipeline, "tenant-a"));
+
+        Assert.Equal([("orders/breaker", 0L), ("orders/breaker/tenant-a", 2L), ("orders/breaker/tenant-b", 0L)], Rejected(registry));
+
+        Assert.True(await registry.CloseByKeyAsync("orders/breaker/tenant-a"));
+        _time.Advance(TimeSpan.FromMinutes(2)); // both keys idle past KeyIdleTimeout: forgotten
+        Call(pipeline, "tenant-a"); // a new breaker for the key
+
+        Assert.Equal([("orders/breaker", 0L), ("orders/breaker/tenant-a", 0L)], Rejected(registry));
+        Assert.Equal(1, registry.KeyedEntryCount);
+    }
+
+    [Fact]
     public async Task Isolating_by_key_isolates_that_keys_breaker_only()
     {
         await using var services = TestServices.Build(_time, services => AddKeyed(services));
@@ -80,6 +105,7 @@ public sealed class KeyedBreakerRegistryTests(ITestOutputHelper output)
         var pipeline = Pipeline(services);
         var registry = Registry(services);
         var most = 0;
+        var mostKeyed = 0;
 
         for (var i = 0; i < 1_000_000; i++)
         {
@@ -87,6 +113,7 @@ public sealed class KeyedBreakerRegistryTests(ITestOutputHelper output)
             if (i % 100_000 == 0)
             {
                 most = Math.Max(most, registry.EntryCount);
+                mostKeyed = Math.Max(mostKeyed, registry.KeyedEntryCount);
             }
         }
 
@@ -94,6 +121,8 @@ public sealed class KeyedBreakerRegistryTests(ITestOutputHelper output)
         Assert.InRange(registry.GetBreakers().Count, MaxKeys / 2, MaxKeys + 1);
         Assert.InRange(most, 1, 2 * (MaxKeys + 1));
         Assert.InRange(registry.EntryCount, 1, MaxKeys + 1);
+        Assert.InRange(mostKeyed, 1, 2 * (MaxKeys + 1)); // the keys' entries that count their rejections leave with the list's dead ones
+        Assert.InRange(registry.KeyedEntryCount, 1, MaxKeys);
     }
 
     [Fact]
@@ -137,7 +166,10 @@ public sealed class KeyedBreakerRegistryTests(ITestOutputHelper output)
     private static SlowCallCircuitBreakerRegistry Registry(ServiceProvider services)
         => services.GetRequiredService<SlowCallCircuitBreakerRegistry>();
 
-    private static void Call(ResiliencePipeline pipeline, string? tenant)
+    private static IReadOnlyList<(string Key, long RejectedCalls)> Rejected(SlowCallCircuitBreakerRegistry registry)
+        => [.. SlowCallCircuitBreakerStatus.ListAll(registry).Select(status => (status.Key, status.RejectedCalls))];
+
+    private static void Call(ResiliencePipeline pipeline, string? tenant, Action? body = null)
     {
         var context = ResilienceContextPool.Shared.Get();
         if (tenant is not null)
@@ -147,7 +179,7 @@ public sealed class KeyedBreakerRegistryTests(ITestOutputHelper output)
 
         try
         {
-            pipeline.Execute(static _ => { }, context);
+            pipeline.Execute(static (_, body) => body?.Invoke(), context, body);
         }
         finally
         {

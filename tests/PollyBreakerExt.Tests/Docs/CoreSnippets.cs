@@ -2,7 +2,7 @@ using Polly.Telemetry;
 
 namespace PollyBreakerExt.Tests.Docs;
 
-/// <summary>The code shown in docs/hung-dependencies.md and docs/shadow-mode.md, run as tests.</summary>
+/// <summary>The code shown in docs/design.md, docs/hung-dependencies.md and docs/shadow-mode.md, run as tests.</summary>
 public class CoreSnippets
 {
     [Fact]
@@ -44,6 +44,36 @@ public class CoreSnippets
 
         Assert.Throws<BrokenCircuitException>(() => Call("tenant-a", fail: false));
         Call("tenant-b", fail: false); // tenant-b's breaker is closed
+    }
+
+    [Fact]
+    public void A_call_names_its_key_on_its_context()
+    {
+        var tenantKey = new ResiliencePropertyKey<string>("tenant");
+        var state = new SlowCallCircuitBreakerStateProvider();
+        var options = new SlowCallCircuitBreakerStrategyOptions
+        {
+            KeySelector = context => context.Properties.GetValue(tenantKey, "default"),
+            StateProvider = state,
+        };
+
+        // snippet: keyed-breaker-call
+        var pipeline = new ResiliencePipelineBuilder().AddSlowCallCircuitBreaker(options).Build();
+        var callContext = ResilienceContextPool.Shared.Get();
+        callContext.Properties.Set(tenantKey, "tenant-7");
+        try
+        {
+            pipeline.Execute(_ => { /* call tenant-7's backend */ }, callContext);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(callContext);
+        }
+        // end snippet
+
+        Assert.Equal(1, state.KeyCount);
+        Assert.Equal(1, state.GetMetrics("tenant-7").Calls);
+        Assert.Equal(0, state.Metrics.Calls); // the shared default breaker ran nothing
     }
 
     [Fact]
