@@ -37,10 +37,16 @@ public static class FleetDemo
                 return DemoProgram.ExitFailed;
             }
 
-            var startedAt = TimeProvider.System.GetTimestamp();
             foreach (var replica in replicas)
             {
                 await replica.RequestAsync(9_000, cancellationToken); // builds its pipeline: the breaker joins the fleet
+            }
+
+            // The run's clock starts after the first requests, which can take seconds on a cold or busy machine: timed
+            // from before them, the clients' share of a short run could end before the upstream's failing phase begins.
+            var startedAt = TimeProvider.System.GetTimestamp();
+            foreach (var replica in replicas)
+            {
                 replica.Transitions.Start(startedAt);
             }
 

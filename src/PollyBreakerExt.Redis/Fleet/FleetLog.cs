@@ -29,7 +29,7 @@ internal static partial class FleetLog
     [LoggerMessage(EventId = 106, EventName = "FleetWorkDropped", Level = LogLevel.Debug, Message = "Fleet work dropped: the queue is full or closed.")]
     public static partial void WorkDropped(ILogger logger);
 
-    [LoggerMessage(EventId = 107, EventName = "FleetWorkFailed", Level = LogLevel.Debug, Message = "Fleet work failed; the breakers keep their local state and resync on reconnect.")]
+    [LoggerMessage(EventId = 107, EventName = "FleetWorkFailed", Level = LogLevel.Debug, Message = "Fleet work failed; the breakers keep their local state, and the fleet resyncs at the next heartbeat Redis answers.")]
     public static partial void WorkFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 108, EventName = "FleetTripExpired", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} did not report the trip of '{Key}': its break was over before Redis could be told.")]

@@ -26,6 +26,9 @@ internal sealed class FleetTelemetry : IDisposable
             "Fleet messages sent, received and ignored (malformed, foreign, replayed, own echo or badly signed).");
     }
 
+    /// <summary>Gets this fleet's own meter (for tests: fleet ids are reused, a meter is not).</summary>
+    public Meter Meter => _meter;
+
     public void Sent() => Count(FleetTelemetryNames.Sent);
 
     public void Received() => Count(FleetTelemetryNames.Received);

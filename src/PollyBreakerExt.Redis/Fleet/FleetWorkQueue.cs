@@ -5,7 +5,8 @@ namespace PollyBreakerExt;
 
 /// <summary>
 /// The fleet's background work, one item at a time in the order given, so that callers never wait on Redis and a
-/// trip is sent before the close that follows it. A failed item is logged and dropped: a resync on reconnect repairs.
+/// trip is sent before the close that follows it. A failed item is logged, handed to the fleet (which resyncs to repair
+/// what it lost) and dropped.
 /// </summary>
 internal sealed class FleetWorkQueue : IAsyncDisposable
 {
@@ -15,12 +16,14 @@ internal sealed class FleetWorkQueue : IAsyncDisposable
         new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
 
     private readonly ILogger _logger;
+    private readonly Action<Exception> _failed;
     private readonly Task _loop;
     private readonly CancellationTokenSource _stopping = new();
 
-    public FleetWorkQueue(ILogger logger)
+    public FleetWorkQueue(ILogger logger, Action<Exception> failed)
     {
         _logger = logger;
+        _failed = failed;
         _loop = Task.Run(RunAsync);
     }
 
@@ -61,6 +64,7 @@ internal sealed class FleetWorkQueue : IAsyncDisposable
 #pragma warning restore CA1031
             {
                 FleetLog.WorkFailed(_logger, exception);
+                _failed(exception);
             }
         }
     }

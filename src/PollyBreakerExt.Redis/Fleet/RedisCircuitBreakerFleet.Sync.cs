@@ -67,6 +67,20 @@ public sealed partial class RedisCircuitBreakerFleet
         }
     }
 
+    /// <summary>
+    /// A Redis command of the queue failed while the connection stayed up (a timeout on a busy Redis, an error reply such as
+    /// OOM): what it carried, a trip to report or a state to read, is lost, and no reconnect will repair it. The fleet counts
+    /// itself unsynchronized, so the next heartbeat Redis answers resyncs: it reads every key and reports a trip still in force.
+    /// </summary>
+    private void OnWorkFailed(Exception exception)
+    {
+        if (exception is RedisException or TimeoutException && _synchronized)
+        {
+            _synchronized = false;
+            FleetLog.Disconnected(_logger, ReplicaId, "CommandFailed");
+        }
+    }
+
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs args)
     {
         _synchronized = false;

@@ -92,7 +92,7 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         _clock = new RedisClock(_timeProvider);
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(FleetTelemetryNames.LoggerCategory);
         _telemetry = new FleetTelemetry(ReplicaId, _options.KeyPrefix, () => IsConnected);
-        _queue = new FleetWorkQueue(_logger);
+        _queue = new FleetWorkQueue(_logger, OnWorkFailed);
         _connecting = connecting;
         _ownsConnection = ownsConnection;
         _onMessage = OnMessage;
@@ -304,6 +304,9 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
 
     /// <summary>Gets how many breaker keys the fleet keeps state for (for tests).</summary>
     internal int KeyCount => _states.Count;
+
+    /// <summary>Gets the fleet's own meter (for tests: a replica id is reused by a later fleet, a meter is not).</summary>
+    internal System.Diagnostics.Metrics.Meter Meter => _telemetry.Meter;
 
     /// <summary>
     /// Completes once the fleet's background work queued so far has run (for tests: a breaker that joined before it is

@@ -190,7 +190,7 @@ public sealed class FleetRegistrationTests : IAsyncLifetime
 
     private ServiceProvider Container(Action<IServiceCollection> configure)
     {
-        var services = new ServiceCollection().AddLogging();
+        var services = new ServiceCollection().AddLogging().AddSingleton(FleetLogs.Factory);
         services.AddSlowCallCircuitBreakerRedisFleet(_server.ConnectionString, options => options.KeyPrefix = "di");
         configure(services);
         var provider = services.BuildServiceProvider();

@@ -179,4 +179,25 @@ public sealed class RedisFaultTests : IAsyncLifetime
         Assert.Equal(CircuitState.Isolated, breaker.State); // isolated on this replica at least
         await connection.DisposeAsync();
     }
+
+    [Fact]
+    public async Task A_trip_whose_report_Redis_refused_is_reported_again_once_Redis_accepts_writes()
+    {
+        await using var r0 = await Replica.StartAsync(_server);
+        await using var r1 = await Replica.StartAsync(_server);
+        var tripping = r0.Breaker("payments", LongBreak);
+        var other = r1.Breaker("payments", LongBreak);
+        await using var admin = await _server.AdminAsync();
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+
+        // Redis answers (PING, TIME) but refuses every write: the trip's report fails on a connection that stays up, so no
+        // reconnect follows to repair it.
+        await server.ConfigSetAsync("maxmemory", "1");
+        tripping.Fail();
+        await Task.Delay(300);
+        Assert.Equal(CircuitState.Closed, other.State);
+
+        await server.ConfigSetAsync("maxmemory", "0");
+        await Eventually.HoldsAsync(() => other.IsHeardIn(CircuitState.Open), "the trip is reported again at a heartbeat once Redis accepts it");
+    }
 }

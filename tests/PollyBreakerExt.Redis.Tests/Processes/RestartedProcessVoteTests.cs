@@ -7,12 +7,15 @@ namespace PollyBreakerExt.Redis.Tests.Processes;
 /// </summary>
 public sealed class RestartedProcessVoteTests : IAsyncLifetime
 {
-    private const string Prefix = "restart";
     private const int Quorum = 2;
     private const int BreakMilliseconds = 30_000;
 
     /// <summary>F2: a fleet that opens does so within 100 ms on a local network; waited five times that for it not to.</summary>
     private static readonly TimeSpan WouldHaveOpened = TimeSpan.FromMilliseconds(100) * 5;
+
+    // The slots of the default id are per machine and prefix: a prefix of this run's own, so that another test run on the
+    // same machine at the same time (its fleets taking slots of their own) cannot move this replica to another slot.
+    private static readonly string Prefix = "restart-" + Guid.NewGuid().ToString("N")[..8];
 
     private RedisServer _server = null!;
 

@@ -12,7 +12,7 @@ public static class Eventually
         {
             if (TimeProvider.System.GetElapsedTime(started) > (timeout ?? DefaultTimeout))
             {
-                Assert.Fail($"Timed out waiting until {what}.");
+                Assert.Fail($"Timed out waiting until {what}.{Environment.NewLine}Recent fleet log:{Environment.NewLine}{FleetLogs.Recent()}");
             }
 
             await Task.Delay(10);
@@ -27,7 +27,7 @@ public static class Eventually
         {
             if (TimeProvider.System.GetElapsedTime(started) > (timeout ?? DefaultTimeout))
             {
-                Assert.Fail($"Timed out waiting until {what}.");
+                Assert.Fail($"Timed out waiting until {what}.{Environment.NewLine}Recent fleet log:{Environment.NewLine}{FleetLogs.Recent()}");
             }
 
             await Task.Delay(10);

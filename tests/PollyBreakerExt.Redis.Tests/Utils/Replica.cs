@@ -27,7 +27,7 @@ public sealed class Replica : IAsyncDisposable
         var options = new RedisCircuitBreakerFleetOptions { KeyPrefix = prefix };
         configure?.Invoke(options);
         var connection = await ConnectionMultiplexer.ConnectAsync(connectionString);
-        var replica = new Replica(connection, new RedisCircuitBreakerFleet(connection, options));
+        var replica = new Replica(connection, new RedisCircuitBreakerFleet(Task.FromResult<IConnectionMultiplexer>(connection), options, ownsConnection: false, FleetLogs.Factory, timeProvider: null));
         await Eventually.HoldsAsync(() => replica.Fleet.IsConnected, $"replica {replica.Fleet.ReplicaId} is connected");
         return replica;
     }
