@@ -172,7 +172,7 @@ public class FleetHookTests
         breaker.Advance(TimeSpan.FromMilliseconds(300));
         Assert.Equal(42, breaker.Succeed().Result);
         Assert.Equal(CircuitState.HalfOpen, breaker.State);
-        Assert.Single(breaker.Transitions.Where(transition => transition.NewState == CircuitState.Open));
+        Assert.Single(breaker.Transitions, transition => transition.NewState == CircuitState.Open);
     }
 
     [Fact]
