@@ -81,12 +81,15 @@ internal static class FleetScripts
         """;
 
     /// <summary>
-    /// Takes the half-open lease once the fleet's break is over: { -1 } when this replica holds it; { -2 } when the fleet is
-    /// not open at all (closed meanwhile: the replica probes alone); { lease left } when another replica holds it; and
-    /// while the break lasts { PTTL, stored open payload, Redis' time in ms, version }, which the replica checks (signed,
-    /// current) before it believes the PTTL, and asks again with ARGV[3] = 1 (the stored break ignored) when it does not.
-    /// A lease without an expiry, or one longer than the probe lease, is no replica's lease (someone set it by hand): it is
-    /// removed. KEYS: lease, open, tripped, version. ARGV: replica, lease ms, force.
+    /// Takes the half-open lease once the fleet's break is over: { -1 } when this replica now holds it (its token ARGV[1]
+    /// stored, signed like a message and ending at ProbeLease); { -2 } when the fleet is not open at all (closed meanwhile:
+    /// the replica probes alone); { -5, lease left, stored token, Redis' time in ms } when a lease is held, which the
+    /// replica checks (signed, this key's, within its signed end; its own one) before it waits, and asks again with ARGV[4]
+    /// = that token when it does not believe it: removed if it is still what is stored. While the break lasts { PTTL,
+    /// stored open payload, Redis' time in ms, version }, which the replica checks (signed, current) before it believes
+    /// the PTTL, and asks again with ARGV[3] = 1 (the stored break ignored) when it does not. A lease without an expiry, or
+    /// one longer than the probe lease, is no replica's lease (someone set it by hand): it is removed. KEYS: lease, open,
+    /// tripped, version. ARGV: token, lease ms, force, judged token.
     /// </summary>
     public const string Lease = CurrentVersion + """
         if ARGV[3] ~= '1' then
@@ -98,18 +101,19 @@ internal static class FleetScripts
         end
         if not redis.call('GET', KEYS[3]) then return { -2 } end
         local left = redis.call('PTTL', KEYS[1])
-        if left == -1 or left > tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) end
+        local judged = ARGV[4] or ''
+        if left == -1 or left > tonumber(ARGV[2]) or (judged ~= '' and redis.call('GET', KEYS[1]) == judged) then redis.call('DEL', KEYS[1]) end
         if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return { -1 } end
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return { -1 } end
         left = redis.call('PTTL', KEYS[1])
         if left < 1 then return { 1 } end
-        return { left }
+        local t = redis.call('TIME')
+        return { -5, left, redis.call('GET', KEYS[1]) or '', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) }
         """;
 
     /// <summary>
     /// The prober's probe failed: if it still holds the lease of a fleet still tripped, the fleet reopens for the new break
     /// ({ 1 }), else nothing ({ 0 }): a lease alone, on a fleet a prober closed, is no licence to open it. { -3, version }
-    /// when the order is not above the version. KEYS: lease, open, tripped, version. ARGV: replica, payload, break ms,
+    /// when the order is not above the version. KEYS: lease, open, tripped, version. ARGV: lease token, payload, break ms,
     /// channel, order.
     /// </summary>
     public const string Reopen = CurrentVersion + """
@@ -126,7 +130,7 @@ internal static class FleetScripts
     /// <summary>
     /// The prober's probes succeeded: if it still holds the lease, the fleet closes ({ 1 }), else nothing ({ 0 });
     /// { -3, version } when the order is not above the version. KEYS: lease, open, trips, votes, tripped, version.
-    /// ARGV: replica, payload, channel, order.
+    /// ARGV: lease token, payload, channel, order.
     /// </summary>
     public const string Closed = CurrentVersion + """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { 0 } end

@@ -172,32 +172,32 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         if (args.NewState == CircuitState.Open)
         {
             var breakDuration = args.BreakDuration ?? TimeSpan.Zero;
-            bool wasProber;
+            string? lease;
             lock (state.Lock)
             {
                 state.OwnTripUntil = now + Ticks(breakDuration);
-                wasProber = args.PreviousState == CircuitState.HalfOpen && state.LeaseHeldUntil != 0;
+                lease = args.PreviousState == CircuitState.HalfOpen && state.LeaseHeldUntil != 0 ? state.LeaseToken : null;
                 state.LeaseHeldUntil = 0;
                 state.WaitUntil = 0;
             }
 
-            _queue.Enqueue(wasProber ? () => ReopenAsync(state, breakDuration) : () => TripAsync(state));
+            _queue.Enqueue(lease is not null ? () => ReopenAsync(state, breakDuration, lease) : () => TripAsync(state));
         }
         else if (args.NewState == CircuitState.Closed)
         {
-            bool wasProber;
+            string? lease;
             lock (state.Lock)
             {
-                wasProber = state.LeaseHeldUntil != 0;
+                lease = state.LeaseHeldUntil != 0 ? state.LeaseToken : null;
                 state.OwnTripUntil = 0;
                 state.LeaseHeldUntil = 0;
                 state.WaitUntil = 0;
                 state.FleetOpen = false;
             }
 
-            if (wasProber)
+            if (lease is not null)
             {
-                _queue.Enqueue(() => ClosedAsync(state));
+                _queue.Enqueue(() => ClosedAsync(state, lease));
             }
         }
     }
