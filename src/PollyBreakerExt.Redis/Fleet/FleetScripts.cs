@@ -85,11 +85,11 @@ internal static class FleetScripts
     /// stored, signed like a message and ending at ProbeLease); { -2 } when the fleet is not open at all (closed meanwhile:
     /// the replica probes alone); { -5, lease left, stored token, Redis' time in ms } when a lease is held, which the
     /// replica checks (signed, this key's, within its signed end; its own one) before it waits, and asks again with ARGV[4]
-    /// = that token when it does not believe it: removed if it is still what is stored. While the break lasts { PTTL,
+    /// = that token (any value, even empty) when it does not believe it: removed if it is still what is stored. While the break lasts { PTTL,
     /// stored open payload, Redis' time in ms, version }, which the replica checks (signed, current) before it believes
     /// the PTTL, and asks again with ARGV[3] = 1 (the stored break ignored) when it does not. A lease without an expiry, or
     /// one longer than the probe lease, is no replica's lease (someone set it by hand): it is removed. KEYS: lease, open,
-    /// tripped, version. ARGV: token, lease ms, force, judged token.
+    /// tripped, version. ARGV: token, lease ms, force, [judged token].
     /// </summary>
     public const string Lease = CurrentVersion + """
         if ARGV[3] ~= '1' then
@@ -101,8 +101,7 @@ internal static class FleetScripts
         end
         if not redis.call('GET', KEYS[3]) then return { -2 } end
         local left = redis.call('PTTL', KEYS[1])
-        local judged = ARGV[4] or ''
-        if left == -1 or left > tonumber(ARGV[2]) or (judged ~= '' and redis.call('GET', KEYS[1]) == judged) then redis.call('DEL', KEYS[1]) end
+        if left == -1 or left > tonumber(ARGV[2]) or (#ARGV >= 4 and redis.call('GET', KEYS[1]) == ARGV[4]) then redis.call('DEL', KEYS[1]) end
         if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return { -1 } end
         left = redis.call('PTTL', KEYS[1])
         if left < 1 then return { 1 } end

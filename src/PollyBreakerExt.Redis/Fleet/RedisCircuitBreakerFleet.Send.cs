@@ -198,11 +198,13 @@ public sealed partial class RedisCircuitBreakerFleet
             {
                 RedisKey[] keys = [_keys.Lease(state.Key), _keys.Open(state.Key), _keys.Tripped(state.Key), _keys.Version(state.Key)];
                 var leaseMilliseconds = (long)_options.ProbeLease.TotalMilliseconds;
-                token = Message(FleetMessageKind.Lease, state.Key, leaseMilliseconds);
-                var (force, judged) = (0, RedisValue.EmptyString);
+                token = Message(FleetMessageKind.Lease, state.Key, Math.Min(leaseMilliseconds, FleetMessage.MaxBreakMilliseconds));
+                var force = 0;
+                string? judged = null;
                 while (true)
                 {
-                    var result = (RedisResult[])(await connection.GetDatabase().ScriptEvaluateAsync(FleetScripts.Lease, keys, [token, leaseMilliseconds, force, judged]).ConfigureAwait(false))!;
+                    RedisValue[] values = judged is null ? [token, leaseMilliseconds, force] : [token, leaseMilliseconds, force, judged];
+                    var result = (RedisResult[])(await connection.GetDatabase().ScriptEvaluateAsync(FleetScripts.Lease, keys, values).ConfigureAwait(false))!;
                     answer = (long)result[0];
                     if (result.Length == 4 && answer != -5)
                     {
@@ -221,7 +223,7 @@ public sealed partial class RedisCircuitBreakerFleet
                     {
                         // Another lease is held: believed only as far as its signed token says (#20: a lease written by
                         // hand, or a genuine one copied back after its end, is removed once, if it is still what is stored).
-                        var held = (string?)result[2];
+                        var held = (string?)result[2] ?? string.Empty;
                         var lease = Stored(held, FleetMessageKind.Lease, state.Key, "lease");
                         var signedLeft = lease is null ? 0 : lease.Timestamp + lease.BreakMilliseconds + (long)LeaseClockTolerance.TotalMilliseconds - (long)result[3];
                         if (lease is not null && string.Equals(lease.Replica, ReplicaId, StringComparison.Ordinal) && signedLeft > 0)
@@ -232,7 +234,7 @@ public sealed partial class RedisCircuitBreakerFleet
                         {
                             answer = Math.Max(1, Math.Min((long)result[1], signedLeft));
                         }
-                        else if (!judged.IsNullOrEmpty)
+                        else if (judged is not null)
                         {
                             answer = (long)result[1]; // written again at once: waited out, never longer than ProbeLease
                         }

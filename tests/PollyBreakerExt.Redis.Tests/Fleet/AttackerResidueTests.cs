@@ -72,6 +72,7 @@ public sealed class AttackerResidueTests : IAsyncLifetime
 
     [Theory]
     [InlineData("forged")]
+    [InlineData("empty")]
     [InlineData("outlived")]
     public async Task A_lease_written_by_hand_or_copied_back_after_its_signed_end_does_not_delay_the_fleets_probe(string lease)
     {
@@ -90,13 +91,16 @@ public sealed class AttackerResidueTests : IAsyncLifetime
         breakers[0].Fail();
         await Eventually.HoldsAsync(() => breakers[1].State == CircuitState.Open, "the fleet opens");
 
-        // The longest lease the fleet would keep (no longer than ProbeLease): junk, or a genuine replica's lease (signed
-        // with the key, as one read from Redis earlier) whose signed end has passed.
+        // The longest lease the fleet would keep (no longer than ProbeLease): junk, an empty value, or a genuine replica's
+        // lease (signed with the key, as one read from Redis earlier) whose signed end has passed.
         var time = (RedisResult[])(await admin.GetDatabase().ExecuteAsync("TIME"))!;
         var redisNow = long.Parse((string)time[0]!, System.Globalization.CultureInfo.InvariantCulture) * 1000;
-        var value = lease == "forged"
-            ? "intruder"
-            : FleetMessage.Create(FleetMessageKind.Lease, "replica-that-probed-earlier", redisNow - (long)(probeLease * 2).TotalMilliseconds, "payments", (long)probeLease.TotalMilliseconds).Serialize(SigningKey);
+        var value = lease switch
+        {
+            "forged" => "intruder",
+            "empty" => "",
+            _ => FleetMessage.Create(FleetMessageKind.Lease, "replica-that-probed-earlier", redisNow - (long)(probeLease * 2).TotalMilliseconds, "payments", (long)probeLease.TotalMilliseconds).Serialize(SigningKey),
+        };
         await admin.GetDatabase().StringSetAsync("test:lease:{payments}", value, probeLease);
         var rejection = Assert.IsType<BrokenCircuitException>(breakers[1].Succeed().Exception);
 
