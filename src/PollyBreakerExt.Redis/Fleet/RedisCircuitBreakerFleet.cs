@@ -302,6 +302,9 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         _identity?.Dispose();
     }
 
+    /// <summary>Gets the meter of this fleet's instruments (for tests).</summary>
+    internal System.Diagnostics.Metrics.Meter Meter => _telemetry.Meter;
+
     /// <summary>Gets how many breaker keys the fleet keeps state for (for tests).</summary>
     internal int KeyCount => _states.Count;
 

@@ -3,13 +3,14 @@ using System.Diagnostics.Metrics;
 namespace PollyBreakerExt.Redis.Tests.Utils;
 
 /// <summary>
-/// Reads the fleet's message counter (<c>resilience.circuit_breaker.fleet.messages</c>) by replica and direction,
-/// from every fleet's instrument (each fleet has its own meter of that name).
+/// Reads the fleet's message counter (<c>resilience.circuit_breaker.fleet.messages</c>) by fleet and direction, from
+/// every fleet's instrument (each fleet has its own meter of that name). By the fleet's meter, not its replica id: a
+/// generated id is taken again by the next fleet once its holder is disposed, and test classes run in parallel.
 /// </summary>
 public sealed class FleetMessages : IDisposable
 {
     private readonly MeterListener _listener = new();
-    private readonly List<(string? Replica, string? Direction, long Value)> _measurements = [];
+    private readonly List<(Meter Meter, string? Direction, long Value)> _measurements = [];
 
     public FleetMessages()
     {
@@ -20,16 +21,12 @@ public sealed class FleetMessages : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
-            string? replica = null, direction = null;
+            string? direction = null;
             foreach (var tag in tags)
             {
-                if (tag.Key == "fleet.replica")
-                {
-                    replica = tag.Value as string;
-                }
-                else if (tag.Key == "fleet.direction")
+                if (tag.Key == "fleet.direction")
                 {
                     direction = tag.Value as string;
                 }
@@ -37,7 +34,7 @@ public sealed class FleetMessages : IDisposable
 
             lock (_measurements)
             {
-                _measurements.Add((replica, direction, value));
+                _measurements.Add((instrument.Meter, direction, value));
             }
         });
         _listener.Start();
@@ -47,7 +44,7 @@ public sealed class FleetMessages : IDisposable
     {
         lock (_measurements)
         {
-            return _measurements.Where(m => m.Replica == fleet.ReplicaId && m.Direction == direction).Sum(m => m.Value);
+            return _measurements.Where(m => m.Meter == fleet.Meter && m.Direction == direction).Sum(m => m.Value);
         }
     }
 
