@@ -25,6 +25,16 @@ public static class Program
             return Fleet.FleetPropagationLatency.Run(args);
         }
 
+        if (args is ["--fleet-propagation", ..])
+        {
+            return Fleet.FleetProcessPropagation.Run(args);
+        }
+
+        if (args is ["--fleet-replica", ..])
+        {
+            return Fleet.FleetProcessPropagation.RunReplica(args);
+        }
+
         if (args is ["--fleet-closed-ratio", ..])
         {
             return Fleet.FleetClosedPathRatio.Run(args);

@@ -33,6 +33,9 @@ internal sealed class FleetKeyState
     /// <summary>Local timestamp until which this replica holds the lease; 0 when it does not.</summary>
     public long LeaseHeldUntil;
 
+    /// <summary>The value this replica's lease has in Redis (its signed token) while it holds it; the prober's result is stored only under it.</summary>
+    public string? LeaseToken;
+
     /// <summary>Local timestamp until which another replica's lease (or the fleet's break) lasts; 0 when unknown.</summary>
     public long WaitUntil;
 

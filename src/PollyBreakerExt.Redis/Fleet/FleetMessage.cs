@@ -138,6 +138,7 @@ internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, strin
         FleetMessageKind.Open => "open",
         FleetMessageKind.Closed => "closed",
         FleetMessageKind.Isolate => "isolate",
+        FleetMessageKind.Lease => "lease",
         _ => "close",
     };
 
@@ -148,6 +149,7 @@ internal sealed record FleetMessage(FleetMessageKind Kind, string Replica, strin
         "closed" => FleetMessageKind.Closed,
         "isolate" => FleetMessageKind.Isolate,
         "close" => FleetMessageKind.Close,
+        "lease" => FleetMessageKind.Lease,
         _ => null,
     };
 

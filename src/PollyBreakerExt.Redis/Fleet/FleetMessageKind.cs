@@ -17,4 +17,10 @@ internal enum FleetMessageKind
 
     /// <summary>An operator closed the breaker fleet-wide.</summary>
     Close,
+
+    /// <summary>
+    /// The half-open lease a replica holds, for <see cref="FleetMessage.BreakMilliseconds"/> from its timestamp (stored
+    /// as the lease's value, never published): signed, so a lease written by hand is no replica's.
+    /// </summary>
+    Lease,
 }

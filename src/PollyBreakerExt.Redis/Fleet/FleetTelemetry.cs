@@ -26,7 +26,7 @@ internal sealed class FleetTelemetry : IDisposable
             "Fleet messages sent, received and ignored (malformed, foreign, replayed, own echo or badly signed).");
     }
 
-    /// <summary>Gets this fleet's own meter (for tests: fleet ids are reused, a meter is not).</summary>
+    /// <summary>Gets this fleet's meter (for tests: a replica id is reused once its fleet is disposed, the meter never is).</summary>
     public Meter Meter => _meter;
 
     public void Sent() => Count(FleetTelemetryNames.Sent);

@@ -11,9 +11,9 @@ public sealed partial class RedisCircuitBreakerFleet
         var message = FleetMessage.TryParse(bytes, _signingKey, out var problem);
         if (message is not null)
         {
-            if (message.Kind == FleetMessageKind.Vote)
+            if (message.Kind is FleetMessageKind.Vote or FleetMessageKind.Lease)
             {
-                problem = "a vote is never published";
+                problem = "a vote or a lease is never published";
             }
             else if (string.Equals(message.Replica, ReplicaId, StringComparison.Ordinal))
             {

@@ -125,7 +125,7 @@ public sealed partial class RedisCircuitBreakerFleet
     }
 
     /// <summary>The prober's probe failed: the fleet reopens for the new break, or, without the lease, it is an ordinary trip.</summary>
-    private async Task ReopenAsync(FleetKeyState state, TimeSpan breakDuration)
+    private async Task ReopenAsync(FleetKeyState state, TimeSpan breakDuration, string lease)
     {
         if (_connection is not { IsConnected: true } connection || !_clock.IsSynchronized)
         {
@@ -137,7 +137,7 @@ public sealed partial class RedisCircuitBreakerFleet
         var (reopened, order) = await WriteAsync(
             connection.GetDatabase(),
             state,
-            order => (FleetScripts.Reopen, keys, [ReplicaId, Message(FleetMessageKind.Open, state.Key, breakMilliseconds, order), breakMilliseconds, ChannelOf(state.Key), order])).ConfigureAwait(false);
+            order => (FleetScripts.Reopen, keys, [lease, Message(FleetMessageKind.Open, state.Key, breakMilliseconds, order), breakMilliseconds, ChannelOf(state.Key), order])).ConfigureAwait(false);
         if ((long)reopened[0] == 1)
         {
             lock (state.Lock)
@@ -154,7 +154,7 @@ public sealed partial class RedisCircuitBreakerFleet
     }
 
     /// <summary>The prober's probes succeeded: every replica closes.</summary>
-    private async Task ClosedAsync(FleetKeyState state)
+    private async Task ClosedAsync(FleetKeyState state, string lease)
     {
         if (_connection is not { IsConnected: true } connection || !_clock.IsSynchronized)
         {
@@ -165,7 +165,7 @@ public sealed partial class RedisCircuitBreakerFleet
         var (closed, order) = await WriteAsync(
             connection.GetDatabase(),
             state,
-            order => (FleetScripts.Closed, keys, [ReplicaId, Message(FleetMessageKind.Closed, state.Key, 0, order), ChannelOf(state.Key), order])).ConfigureAwait(false);
+            order => (FleetScripts.Closed, keys, [lease, Message(FleetMessageKind.Closed, state.Key, 0, order), ChannelOf(state.Key), order])).ConfigureAwait(false);
         if ((long)closed[0] == 1)
         {
             lock (state.Lock)
@@ -177,10 +177,17 @@ public sealed partial class RedisCircuitBreakerFleet
         }
     }
 
+    /// <summary>
+    /// How far past its signed end a lease is still taken for genuine: the holder signed its reading of Redis' clock before
+    /// Redis set the expiry, and replicas' readings differ by their round trips.
+    /// </summary>
+    private static readonly TimeSpan LeaseClockTolerance = TimeSpan.FromSeconds(1);
+
     /// <summary>Asks for the fleet's one half-open lease; the answer is read from memory by the breaker's next ask.</summary>
     private async Task RequestLeaseAsync(FleetKeyState state)
     {
         long answer;
+        string? token = null;
         try
         {
             if (_connection is not { IsConnected: true } connection)
@@ -191,20 +198,54 @@ public sealed partial class RedisCircuitBreakerFleet
             {
                 RedisKey[] keys = [_keys.Lease(state.Key), _keys.Open(state.Key), _keys.Tripped(state.Key), _keys.Version(state.Key)];
                 var leaseMilliseconds = (long)_options.ProbeLease.TotalMilliseconds;
-                var result = (RedisResult[])(await connection.GetDatabase().ScriptEvaluateAsync(FleetScripts.Lease, keys, [ReplicaId, leaseMilliseconds, 0]).ConfigureAwait(false))!;
-                answer = (long)result[0];
-                if (result.Length > 1)
+                token = Message(FleetMessageKind.Lease, state.Key, Math.Min(leaseMilliseconds, FleetMessage.MaxBreakMilliseconds));
+                var force = 0;
+                string? judged = null;
+                while (true)
                 {
-                    // The break is not over, says Redis: believed only as far as the signed, current open state says.
-                    if (OpenRemaining(result, state.Key) is { } left)
+                    RedisValue[] values = judged is null ? [token, leaseMilliseconds, force] : [token, leaseMilliseconds, force, judged];
+                    var result = (RedisResult[])(await connection.GetDatabase().ScriptEvaluateAsync(FleetScripts.Lease, keys, values).ConfigureAwait(false))!;
+                    answer = (long)result[0];
+                    if (result.Length == 4 && answer != -5)
                     {
-                        answer = Math.Max(1, (long)left.TotalMilliseconds);
+                        // The break is not over, says Redis: believed only as far as the signed, current open state says.
+                        if (OpenRemaining(result, state.Key) is { } left)
+                        {
+                            answer = Math.Max(1, (long)left.TotalMilliseconds);
+                            break;
+                        }
+
+                        force = 1; // asked again with the stored break ignored, which never answers with it
+                        continue;
                     }
-                    else
+
+                    if (answer == -5)
                     {
-                        result = (RedisResult[])(await connection.GetDatabase().ScriptEvaluateAsync(FleetScripts.Lease, keys, [ReplicaId, leaseMilliseconds, 1]).ConfigureAwait(false))!;
-                        answer = (long)result[0];
+                        // Another lease is held: believed only as far as its signed token says (#20: a lease written by
+                        // hand, or a genuine one copied back after its end, is removed once, if it is still what is stored).
+                        var held = (string?)result[2] ?? string.Empty;
+                        var lease = Stored(held, FleetMessageKind.Lease, state.Key, "lease");
+                        var signedLeft = lease is null ? 0 : lease.Timestamp + lease.BreakMilliseconds + (long)LeaseClockTolerance.TotalMilliseconds - (long)result[3];
+                        if (lease is not null && string.Equals(lease.Replica, ReplicaId, StringComparison.Ordinal) && signedLeft > 0)
+                        {
+                            (answer, token) = (-1, held); // its own, from an earlier request: it still holds it
+                        }
+                        else if (signedLeft > 0)
+                        {
+                            answer = Math.Max(1, Math.Min((long)result[1], signedLeft));
+                        }
+                        else if (judged is not null)
+                        {
+                            answer = (long)result[1]; // written again at once: waited out, never longer than ProbeLease
+                        }
+                        else
+                        {
+                            judged = held;
+                            continue;
+                        }
                     }
+
+                    break;
                 }
             }
         }
@@ -226,6 +267,7 @@ public sealed partial class RedisCircuitBreakerFleet
             if (answer == -1)
             {
                 state.LeaseHeldUntil = now + Ticks(_options.ProbeLease);
+                state.LeaseToken = token;
                 state.WaitUntil = 0;
             }
             else if (answer == -2)

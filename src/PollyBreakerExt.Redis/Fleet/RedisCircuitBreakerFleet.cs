@@ -172,32 +172,32 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         if (args.NewState == CircuitState.Open)
         {
             var breakDuration = args.BreakDuration ?? TimeSpan.Zero;
-            bool wasProber;
+            string? lease;
             lock (state.Lock)
             {
                 state.OwnTripUntil = now + Ticks(breakDuration);
-                wasProber = args.PreviousState == CircuitState.HalfOpen && state.LeaseHeldUntil != 0;
+                lease = args.PreviousState == CircuitState.HalfOpen && state.LeaseHeldUntil != 0 ? state.LeaseToken : null;
                 state.LeaseHeldUntil = 0;
                 state.WaitUntil = 0;
             }
 
-            _queue.Enqueue(wasProber ? () => ReopenAsync(state, breakDuration) : () => TripAsync(state));
+            _queue.Enqueue(lease is not null ? () => ReopenAsync(state, breakDuration, lease) : () => TripAsync(state));
         }
         else if (args.NewState == CircuitState.Closed)
         {
-            bool wasProber;
+            string? lease;
             lock (state.Lock)
             {
-                wasProber = state.LeaseHeldUntil != 0;
+                lease = state.LeaseHeldUntil != 0 ? state.LeaseToken : null;
                 state.OwnTripUntil = 0;
                 state.LeaseHeldUntil = 0;
                 state.WaitUntil = 0;
                 state.FleetOpen = false;
             }
 
-            if (wasProber)
+            if (lease is not null)
             {
-                _queue.Enqueue(() => ClosedAsync(state));
+                _queue.Enqueue(() => ClosedAsync(state, lease));
             }
         }
     }
@@ -302,11 +302,11 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
         _identity?.Dispose();
     }
 
+    /// <summary>Gets the meter of this fleet's instruments (for tests).</summary>
+    internal System.Diagnostics.Metrics.Meter Meter => _telemetry.Meter;
+
     /// <summary>Gets how many breaker keys the fleet keeps state for (for tests).</summary>
     internal int KeyCount => _states.Count;
-
-    /// <summary>Gets the fleet's own meter (for tests: a replica id is reused by a later fleet, a meter is not).</summary>
-    internal System.Diagnostics.Metrics.Meter Meter => _telemetry.Meter;
 
     /// <summary>
     /// Completes once the fleet's background work queued so far has run (for tests: a breaker that joined before it is

@@ -11,6 +11,7 @@ internal sealed partial class CircuitStateController<T>
 {
     private CircuitBreakerFleetMember? _fleetMember;
     private ICircuitBreakerFleet? _fleet; // read without the lock on transitions and break ends; written once, under it
+    private long _fleetWaitUntil; // the end MayProbe last set, under the lock: a wait for the fleet, not a break of the breaker's own
     private bool _disposed;
 
     public override bool IsDisposed => Volatile.Read(ref _disposed);
@@ -133,7 +134,8 @@ internal sealed partial class CircuitStateController<T>
                 case CircuitState.Isolated:
                     break;
                 case CircuitState.Open:
-                    _blockedUntil = Math.Max(_blockedUntil, until);
+                    // Waiting for another replica's probe (W1, F4): the fleet's new break replaces the wait, even a shorter one.
+                    _blockedUntil = _blockedUntil == _fleetWaitUntil ? until : Math.Max(_blockedUntil, until);
                     break;
                 default:
                     _blockedUntil = until;
@@ -198,6 +200,7 @@ internal sealed partial class CircuitStateController<T>
             if (_state == CircuitState.Open && _blockedUntil <= now)
             {
                 _blockedUntil = Timestamps.AddSaturating(now, Math.Max(1, ToTimestamp(retryAfter)));
+                _fleetWaitUntil = _blockedUntil;
             }
         }
 

@@ -27,7 +27,8 @@ public sealed class CircuitBreakerFleetMember
 
     /// <summary>
     /// Opens the breaker for what remains of the fleet's break (reason <see cref="CircuitTransitionReason.Fleet"/>).
-    /// An open breaker keeps the later of its own end and this one; an isolated breaker stays isolated.
+    /// An open breaker keeps the later of its own end and this one, except that this one replaces a wait the fleet asked
+    /// for (<see cref="ICircuitBreakerFleet.TryBeginProbing"/>): the fleet reopened for a new break. An isolated breaker stays isolated.
     /// </summary>
     /// <param name="remainingBreak">How long it stays open from now; clamped to [0, 1 day].</param>
     /// <param name="cancellationToken">Cancels before anything changes; also passed to the callbacks' context.</param>

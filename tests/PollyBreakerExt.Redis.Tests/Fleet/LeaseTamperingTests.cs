@@ -75,6 +75,13 @@ public sealed class LeaseTamperingTests : IAsyncLifetime
         // A genuine lease of another replica, within the probe lease, is kept and waited for.
         await database.StringSetAsync(lease, "other", TimeSpan.FromSeconds(20));
         var wait = (RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Lease, [lease, open, tripped, version], ["c", 30_000, 0]))!;
-        Assert.InRange((long)wait[0], 1, 20_000);
+        Assert.Equal(-5, (long)wait[0]);
+        Assert.InRange((long)wait[1], 1, 20_000);
+        Assert.Equal("other", (string?)wait[2]);
+
+        // Judged not genuine by the asking replica (its signature), it is removed if still what is stored, and taken.
+        var taken = (RedisResult[])(await database.ScriptEvaluateAsync(FleetScripts.Lease, [lease, open, tripped, version], ["c", 30_000, 0, "other"]))!;
+        Assert.Equal(-1, (long)taken[0]);
+        Assert.Equal("c", (string?)await database.StringGetAsync(lease));
     }
 }

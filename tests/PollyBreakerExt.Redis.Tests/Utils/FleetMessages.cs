@@ -3,10 +3,9 @@ using System.Diagnostics.Metrics;
 namespace PollyBreakerExt.Redis.Tests.Utils;
 
 /// <summary>
-/// Reads the fleet's message counter (<c>resilience.circuit_breaker.fleet.messages</c>) by fleet and direction, from every
-/// fleet's instrument. Each fleet has its own meter of that name, which tells fleets apart: their replica ids do not, since
-/// a fleet built after another of the same prefix was disposed takes its id (a test running alongside may have just
-/// disposed a fleet whose id this test's fleet then takes).
+/// Reads the fleet's message counter (<c>resilience.circuit_breaker.fleet.messages</c>) by fleet and direction, from
+/// every fleet's instrument (each fleet has its own meter of that name). By the fleet's meter, not its replica id: a
+/// generated id is taken again by the next fleet once its holder is disposed, and test classes run in parallel.
 /// </summary>
 public sealed class FleetMessages : IDisposable
 {

@@ -152,6 +152,30 @@ public class FleetHookTests
     }
 
     [Fact]
+    public async Task A_breaker_waiting_for_the_fleet_takes_the_fleets_new_break_even_a_shorter_one()
+    {
+        // #20 B3: another replica's probe failed and the fleet reopened for 300 ms; this breaker was told to wait 30 s.
+        var (breaker, fleet, member) = FleetBreaker();
+        breaker.Fail();
+        fleet.ProbeWait = TimeSpan.FromSeconds(30);
+        breaker.Advance(TimeSpan.FromSeconds(30));
+        Assert.IsType<BrokenCircuitException>(breaker.Succeed().Exception);
+
+        await member.OpenAsync(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(TimeSpan.FromMilliseconds(300), member.Breaker.RetryAfter);
+
+        // Only the wait is replaced: the new end is the breaker's own now, and a later, shorter one does not cut it.
+        await member.OpenAsync(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(TimeSpan.FromMilliseconds(300), member.Breaker.RetryAfter);
+
+        fleet.ProbeWait = null;
+        breaker.Advance(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(42, breaker.Succeed().Result);
+        Assert.Equal(CircuitState.HalfOpen, breaker.State);
+        Assert.Single(breaker.Transitions, transition => transition.NewState == CircuitState.Open);
+    }
+
+    [Fact]
     public void A_fleet_that_throws_when_asked_to_probe_is_reported_and_the_breaker_probes_and_closes_alone()
     {
         var (breaker, fleet, _) = FleetBreaker(successThreshold: 1);
