@@ -71,7 +71,7 @@ internal sealed partial class CircuitStateController<T>
     {
         _ramping = false;
         _openedAt = now;
-        _blockedUntil = Timestamps.AddSaturating(_openedAt, ToTimestamp(breakDuration));
+        _blockedUntil = Timestamps.AddSaturating(_openedAt, breakDuration == _breaks.BreakDuration ? _breakDuration : ToTimestamp(breakDuration));
         Volatile.Write(ref _breakingException, outcome.Exception);
         Transition_NeedsLock(CircuitState.Open, reason, breakDuration, outcome, context, announce);
     }

@@ -28,6 +28,11 @@ namespace PollyBreakerExt;
 /// under the lock. A slot is reused only once its ring's head has passed it, so a claimed slot is always free.
 /// </para>
 /// <para>
+/// Half-open probes are not put in the rings: they are admitted and finished under the lock anyway, at most a few run at
+/// once, and they alone need their probe generation. They are kept in a small array of their own (<see cref="RunningProbe"/>),
+/// counted by the same walk, so a probe costs no compare-and-swap and the rings no generation per slot (issue #19).
+/// </para>
+/// <para>
 /// The rings hold <see cref="DefaultCapacity"/> running calls in all (a keyed strategy's breakers
 /// <see cref="KeyedCapacity"/>, in one ring, as there may be thousands of them); a call admitted while every ring is full
 /// is not tracked and is judged when it finishes, like any completed call.
@@ -50,12 +55,14 @@ internal sealed class InFlightCalls
     private const long NoneRunning = long.MaxValue;
     private const long Unknown = long.MinValue; // an admission was claimed but not published when the start was renewed
     private const int Padding = 8; // longs: the oldest start sits alone on its cache line
+    private const long ProbeHandle = 1L << 62; // a probe's handle: this bit | its index in _probes
 
     private static readonly int ProcessorRings = (int)Math.Min(1 << RingBits, BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount));
 
     private readonly long _threshold;
     private readonly Ring[] _rings;
     private readonly long[] _oldestStart = new long[(2 * Padding) + 1]; // [Padding]: no running call not yet judged started before it
+    private RunningProbe[] _probes = []; // running probes (state Free: an unused entry); grown at need, under the lock
     private HashSet<long>? _countedBehindHead; // handles of counted calls still running whose slots a head has passed; made at first need
     private volatile bool _unjudged; // calls were counted (say, by a metrics read) that no trip judgement has seen yet
     private int _slowCount;
@@ -81,16 +88,24 @@ internal sealed class InFlightCalls
     /// <summary>Gets the highest probe generation among running probes counted as slow, or 0.</summary>
     public int HungProbeGeneration { get; private set; }
 
-    /// <summary>Registers a call admitted at <paramref name="start"/>, without a lock; returns its handle for <see cref="Release"/>, or -1 when every ring is full.</summary>
+    /// <summary>
+    /// Registers a call admitted at <paramref name="start"/>, without a lock (a probe: under the lock); returns its handle
+    /// for <see cref="Release"/>, or -1 when every ring is full (never for a probe).
+    /// </summary>
     /// <param name="start">Its admission timestamp.</param>
     /// <param name="probeGeneration">Its set of half-open probes, or 0 for a call admitted while closed.</param>
     public long Admit(long start, int probeGeneration)
     {
+        if (probeGeneration != 0)
+        {
+            return AdmitProbe(start, probeGeneration);
+        }
+
         var first = _rings.Length == 1 ? 0 : Thread.GetCurrentProcessorId();
         for (var i = 0; i < _rings.Length; i++)
         {
             var index = (first + i) & (_rings.Length - 1);
-            var sequence = _rings[index].Admit(start, probeGeneration);
+            var sequence = _rings[index].Admit(start);
             if (sequence < 0)
             {
                 continue;
@@ -128,7 +143,7 @@ internal sealed class InFlightCalls
     /// Removes, without a lock, a call that finished before it was counted; returns <see langword="false"/>, changing
     /// nothing, when it was counted or has left its ring (then <see cref="Release"/> does it, under the lock).
     /// </summary>
-    public bool TryReleaseWithoutLock(long handle) => _rings[(int)(handle & ((1 << RingBits) - 1))].TryReleaseWithoutLock(handle >> RingBits);
+    public bool TryReleaseWithoutLock(long handle) => (handle & ProbeHandle) == 0 && _rings[(int)(handle & ((1 << RingBits) - 1))].TryReleaseWithoutLock(handle >> RingBits);
 
     /// <summary>Passes the slots freed without the lock, so that admissions find them free. Under the lock.</summary>
     public void Compact()
@@ -142,6 +157,18 @@ internal sealed class InFlightCalls
     /// <summary>Removes a finished call. Under the lock.</summary>
     public void Release(long handle)
     {
+        if ((handle & ProbeHandle) != 0)
+        {
+            ref var probe = ref _probes[(int)(handle & int.MaxValue)];
+            if (probe.State == Counted)
+            {
+                Volatile.Write(ref _slowCount, _slowCount - 1);
+            }
+
+            probe = default;
+            return;
+        }
+
         var index = (int)(handle & ((1 << RingBits) - 1));
         var ring = _rings[index];
         var sequence = handle >> RingBits;
@@ -198,6 +225,15 @@ internal sealed class InFlightCalls
             forgot |= ring.Forget();
         }
 
+        foreach (ref var probe in _probes.AsSpan())
+        {
+            if (probe.State != Free)
+            {
+                probe.State = Forgotten;
+                forgot = true;
+            }
+        }
+
         _countedBehindHead?.Clear();
         Volatile.Write(ref _slowCount, 0);
         HungProbeGeneration = 0;
@@ -223,12 +259,11 @@ internal sealed class InFlightCalls
         {
             var ring = _rings[i];
             ring.SkipFinished(this, i); // slots freed without the lock may stand before the oldest running call
-            while (now is { } at && ring.TryCountCursor(at, _threshold, out var probeGeneration, out var claimed))
+            while (now is { } at && ring.TryCountCursor(at, _threshold, out var claimed))
             {
                 if (claimed)
                 {
                     counted++;
-                    HungProbeGeneration = Math.Max(HungProbeGeneration, probeGeneration);
                 }
 
                 ring.SkipFinished(this, i); // passes the slot just counted (or just freed by its call)
@@ -237,12 +272,54 @@ internal sealed class InFlightCalls
             oldest = Math.Min(oldest, ring.CursorStart());
         }
 
+        foreach (ref var probe in _probes.AsSpan())
+        {
+            if (probe.State != Running)
+            {
+                continue;
+            }
+
+            if (now is { } at && at - probe.Start >= _threshold)
+            {
+                probe.State = Counted;
+                counted++;
+                HungProbeGeneration = Math.Max(HungProbeGeneration, probe.Generation);
+            }
+            else
+            {
+                oldest = Math.Min(oldest, probe.Start);
+            }
+        }
+
         if (oldest != NoneRunning)
         {
             LowerOldestStart(oldest);
         }
 
         return counted;
+    }
+
+    /// <summary>Registers a half-open probe in the first unused entry. Under the lock.</summary>
+    private long AdmitProbe(long start, int probeGeneration)
+    {
+        var index = 0;
+        while (index < _probes.Length && _probes[index].State != Free)
+        {
+            index++;
+        }
+
+        if (index == _probes.Length)
+        {
+            Array.Resize(ref _probes, Math.Max(4, 2 * _probes.Length)); // only probes still running past their cap's slot add up
+        }
+
+        _probes[index] = new RunningProbe { Start = start, Generation = probeGeneration, State = Running };
+        if (start < Volatile.Read(ref _oldestStart[Padding]))
+        {
+            LowerOldestStart(start);
+        }
+
+        return ProbeHandle | (long)index;
     }
 
     private void LowerOldestStart(long start)
@@ -269,7 +346,6 @@ internal sealed class InFlightCalls
         private readonly long _mask;
         private readonly long[] _words; // the slot's sequence number and state once published: sequence << StateBits | state
         private readonly long[] _starts;
-        private readonly int[] _probeGenerations;
         private readonly long[] _next = new long[(2 * Padding) + 1]; // [Padding]: the next admission's sequence number; claimed lock-free
         private long _head; // the oldest slot that may still be running; written under the lock
         private long _cursor; // published slots before it are finished or judged; written under the lock
@@ -280,7 +356,6 @@ internal sealed class InFlightCalls
             _mask = capacity - 1;
             _words = new long[capacity];
             _starts = new long[capacity];
-            _probeGenerations = new int[capacity];
             Array.Fill(_words, -1);
         }
 
@@ -288,7 +363,7 @@ internal sealed class InFlightCalls
 
         public long Head => _head;
 
-        public long Admit(long start, int probeGeneration)
+        public long Admit(long start)
         {
             ref var next = ref _next[Padding];
             long sequence;
@@ -304,7 +379,6 @@ internal sealed class InFlightCalls
 
             var slot = (int)(sequence & _mask);
             _starts[slot] = start;
-            _probeGenerations[slot] = probeGeneration;
             Volatile.Write(ref _words[slot], Word(sequence, Running));
             return sequence;
         }
@@ -340,11 +414,10 @@ internal sealed class InFlightCalls
         /// Counts the call at the cursor if it is running and has reached the threshold; returns whether it had
         /// (<paramref name="claimed"/>: it was still running, not freed by its call meanwhile). Under the lock.
         /// </summary>
-        public bool TryCountCursor(long now, long threshold, out int probeGeneration, out bool claimed)
+        public bool TryCountCursor(long now, long threshold, out bool claimed)
         {
             var slot = (int)(_cursor & _mask);
             var running = Word(_cursor, Running);
-            probeGeneration = _probeGenerations[slot];
             claimed = false;
             if (Volatile.Read(ref _words[slot]) != running || now - _starts[slot] < threshold)
             {
@@ -417,5 +490,13 @@ internal sealed class InFlightCalls
                 Volatile.Write(ref _head, _head + 1); // the slot is free for an admission from here on
             }
         }
+    }
+
+    /// <summary>A running half-open probe: its start, its set of probes, and its state (as a ring slot's).</summary>
+    private struct RunningProbe
+    {
+        public long Start;
+        public int Generation;
+        public long State;
     }
 }

@@ -172,6 +172,10 @@ internal sealed class TimeBasedWindow : ISlidingWindow
 
     public void Clear()
     {
+        // The bucket the last call landed in stays the current one when the stripes count for it (they do after any
+        // record): the next call in it then needs no division to find it again.
+        var keepsCurrent = _targetNumber != NoTarget && _currentBucketEnd != long.MinValue && _currentBucketStart == unchecked(_targetNumber * _bucketWidth);
+        var (currentStart, currentEnd) = (_currentBucketStart, _currentBucketEnd);
         ClearBuckets();
         _failureTimesCount = 0;
         _nextFailure = 0;
@@ -189,7 +193,12 @@ internal sealed class TimeBasedWindow : ISlidingWindow
             }
         }
 
-        if (_targetNumber != NoTarget)
+        if (keepsCurrent)
+        {
+            _buckets[_currentSlot] = new Bucket { Number = _targetNumber };
+            (_currentBucketStart, _currentBucketEnd) = (currentStart, currentEnd);
+        }
+        else if (_targetNumber != NoTarget)
         {
             _buckets[Slot(_targetNumber)] = new Bucket { Number = _targetNumber };
         }
