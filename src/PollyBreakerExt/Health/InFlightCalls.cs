@@ -272,6 +272,24 @@ internal sealed class InFlightCalls
             oldest = Math.Min(oldest, ring.CursorStart());
         }
 
+        // Without a time (a forget's walk) every probe is forgotten: none is running, none adds to the oldest start.
+        if (now is { } time)
+        {
+            oldest = Math.Min(oldest, CountProbes(time, ref counted));
+        }
+
+        if (oldest != NoneRunning)
+        {
+            LowerOldestStart(oldest);
+        }
+
+        return counted;
+    }
+
+    /// <summary>Counts the running probes that have reached the threshold by <paramref name="now"/>; returns the oldest start of the others.</summary>
+    private long CountProbes(long now, ref int counted)
+    {
+        var oldest = NoneRunning;
         foreach (ref var probe in _probes.AsSpan())
         {
             if (probe.State != Running)
@@ -279,7 +297,7 @@ internal sealed class InFlightCalls
                 continue;
             }
 
-            if (now is { } at && at - probe.Start >= _threshold)
+            if (now - probe.Start >= _threshold)
             {
                 probe.State = Counted;
                 counted++;
@@ -291,12 +309,7 @@ internal sealed class InFlightCalls
             }
         }
 
-        if (oldest != NoneRunning)
-        {
-            LowerOldestStart(oldest);
-        }
-
-        return counted;
+        return oldest;
     }
 
     /// <summary>Registers a half-open probe in the first unused entry. Under the lock.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace PollyBreakerExt;
@@ -172,9 +173,6 @@ internal sealed class TimeBasedWindow : ISlidingWindow
 
     public void Clear()
     {
-        // The bucket the last call landed in stays the current one when the stripes count for it (they do after any
-        // record): the next call in it then needs no division to find it again.
-        var keepsCurrent = _targetNumber != NoTarget && _currentBucketEnd != long.MinValue && _currentBucketStart == unchecked(_targetNumber * _bucketWidth);
         var (currentStart, currentEnd) = (_currentBucketStart, _currentBucketEnd);
         ClearBuckets();
         _failureTimesCount = 0;
@@ -193,14 +191,13 @@ internal sealed class TimeBasedWindow : ISlidingWindow
             }
         }
 
-        if (keepsCurrent)
+        if (_targetNumber != NoTarget)
         {
+            // The stripes count for no bucket or for the one the last record landed in (only Record points them at a
+            // bucket, its own), which stays the current one: the next call in it needs no division to find it again.
+            Debug.Assert(currentStart == unchecked(_targetNumber * _bucketWidth), "the stripes count for the current bucket");
             _buckets[_currentSlot] = new Bucket { Number = _targetNumber };
             (_currentBucketStart, _currentBucketEnd) = (currentStart, currentEnd);
-        }
-        else if (_targetNumber != NoTarget)
-        {
-            _buckets[Slot(_targetNumber)] = new Bucket { Number = _targetNumber };
         }
     }
 
