@@ -38,7 +38,7 @@ namespace PollyBreakerExt;
 /// is not tracked and is judged when it finishes, like any completed call.
 /// </para>
 /// </remarks>
-internal sealed class InFlightCalls
+internal sealed partial class InFlightCalls
 {
     public const int DefaultCapacity = 1024;
 
@@ -55,14 +55,12 @@ internal sealed class InFlightCalls
     private const long NoneRunning = long.MaxValue;
     private const long Unknown = long.MinValue; // an admission was claimed but not published when the start was renewed
     private const int Padding = 8; // longs: the oldest start sits alone on its cache line
-    private const long ProbeHandle = 1L << 62; // a probe's handle: this bit | its index in _probes
 
     private static readonly int ProcessorRings = (int)Math.Min(1 << RingBits, BitOperations.RoundUpToPowerOf2((uint)Environment.ProcessorCount));
 
     private readonly long _threshold;
     private readonly Ring[] _rings;
     private readonly long[] _oldestStart = new long[(2 * Padding) + 1]; // [Padding]: no running call not yet judged started before it
-    private RunningProbe[] _probes = []; // running probes (state Free: an unused entry); grown at need, under the lock
     private HashSet<long>? _countedBehindHead; // handles of counted calls still running whose slots a head has passed; made at first need
     private volatile bool _unjudged; // calls were counted (say, by a metrics read) that no trip judgement has seen yet
     private int _slowCount;
@@ -143,7 +141,7 @@ internal sealed class InFlightCalls
     /// Removes, without a lock, a call that finished before it was counted; returns <see langword="false"/>, changing
     /// nothing, when it was counted or has left its ring (then <see cref="Release"/> does it, under the lock).
     /// </summary>
-    public bool TryReleaseWithoutLock(long handle) => (handle & ProbeHandle) == 0 && _rings[(int)(handle & ((1 << RingBits) - 1))].TryReleaseWithoutLock(handle >> RingBits);
+    public bool TryReleaseWithoutLock(long handle) => !IsProbe(handle) && _rings[(int)(handle & ((1 << RingBits) - 1))].TryReleaseWithoutLock(handle >> RingBits);
 
     /// <summary>Passes the slots freed without the lock, so that admissions find them free. Under the lock.</summary>
     public void Compact()
@@ -157,15 +155,9 @@ internal sealed class InFlightCalls
     /// <summary>Removes a finished call. Under the lock.</summary>
     public void Release(long handle)
     {
-        if ((handle & ProbeHandle) != 0)
+        if (IsProbe(handle))
         {
-            ref var probe = ref _probes[(int)(handle & int.MaxValue)];
-            if (probe.State == Counted)
-            {
-                Volatile.Write(ref _slowCount, _slowCount - 1);
-            }
-
-            probe = default;
+            ReleaseProbe(handle);
             return;
         }
 
@@ -225,14 +217,7 @@ internal sealed class InFlightCalls
             forgot |= ring.Forget();
         }
 
-        foreach (ref var probe in _probes.AsSpan())
-        {
-            if (probe.State != Free)
-            {
-                probe.State = Forgotten;
-                forgot = true;
-            }
-        }
+        forgot |= ForgetProbes();
 
         _countedBehindHead?.Clear();
         Volatile.Write(ref _slowCount, 0);
@@ -286,55 +271,6 @@ internal sealed class InFlightCalls
         return counted;
     }
 
-    /// <summary>Counts the running probes that have reached the threshold by <paramref name="now"/>; returns the oldest start of the others.</summary>
-    private long CountProbes(long now, ref int counted)
-    {
-        var oldest = NoneRunning;
-        foreach (ref var probe in _probes.AsSpan())
-        {
-            if (probe.State != Running)
-            {
-                continue;
-            }
-
-            if (now - probe.Start >= _threshold)
-            {
-                probe.State = Counted;
-                counted++;
-                HungProbeGeneration = Math.Max(HungProbeGeneration, probe.Generation);
-            }
-            else
-            {
-                oldest = Math.Min(oldest, probe.Start);
-            }
-        }
-
-        return oldest;
-    }
-
-    /// <summary>Registers a half-open probe in the first unused entry. Under the lock.</summary>
-    private long AdmitProbe(long start, int probeGeneration)
-    {
-        var index = 0;
-        while (index < _probes.Length && _probes[index].State != Free)
-        {
-            index++;
-        }
-
-        if (index == _probes.Length)
-        {
-            Array.Resize(ref _probes, Math.Max(4, 2 * _probes.Length)); // only probes still running past their cap's slot add up
-        }
-
-        _probes[index] = new RunningProbe { Start = start, Generation = probeGeneration, State = Running };
-        if (start < Volatile.Read(ref _oldestStart[Padding]))
-        {
-            LowerOldestStart(start);
-        }
-
-        return ProbeHandle | (long)index;
-    }
-
     private void LowerOldestStart(long start)
     {
         ref var oldest = ref _oldestStart[Padding];
@@ -352,164 +288,4 @@ internal sealed class InFlightCalls
     }
 
     private void NoteCountedBehindHead(long handle) => (_countedBehindHead ??= []).Add(handle);
-
-    /// <summary>One ring of running calls; its counter of admissions sits alone on its cache line.</summary>
-    private sealed class Ring
-    {
-        private readonly long _mask;
-        private readonly long[] _words; // the slot's sequence number and state once published: sequence << StateBits | state
-        private readonly long[] _starts;
-        private readonly long[] _next = new long[(2 * Padding) + 1]; // [Padding]: the next admission's sequence number; claimed lock-free
-        private long _head; // the oldest slot that may still be running; written under the lock
-        private long _cursor; // published slots before it are finished or judged; written under the lock
-
-        public Ring(int capacity)
-        {
-            Capacity = capacity;
-            _mask = capacity - 1;
-            _words = new long[capacity];
-            _starts = new long[capacity];
-            Array.Fill(_words, -1);
-        }
-
-        public int Capacity { get; }
-
-        public long Head => _head;
-
-        public long Admit(long start)
-        {
-            ref var next = ref _next[Padding];
-            long sequence;
-            do
-            {
-                sequence = Volatile.Read(ref next);
-                if (sequence - Volatile.Read(ref _head) >= Capacity)
-                {
-                    return -1;
-                }
-            }
-            while (Interlocked.CompareExchange(ref next, sequence + 1, sequence) != sequence);
-
-            var slot = (int)(sequence & _mask);
-            _starts[slot] = start;
-            Volatile.Write(ref _words[slot], Word(sequence, Running));
-            return sequence;
-        }
-
-        public bool TryReleaseWithoutLock(long sequence)
-        {
-            ref var word = ref _words[(int)(sequence & _mask)];
-            var running = Word(sequence, Running);
-            if (Interlocked.CompareExchange(ref word, Word(sequence, Free), running) == running)
-            {
-                return true;
-            }
-
-            var forgotten = Word(sequence, Forgotten);
-            return Interlocked.CompareExchange(ref word, Word(sequence, Free), forgotten) == forgotten;
-        }
-
-        /// <summary>Frees a slot at or after the head; returns whether its call was counted as slow. Under the lock.</summary>
-        public bool Release(long sequence)
-        {
-            var slot = (int)(sequence & _mask);
-            var word = Volatile.Read(ref _words[slot]);
-            if (word >> StateBits != sequence)
-            {
-                return false;
-            }
-
-            Volatile.Write(ref _words[slot], Word(sequence, Free));
-            return (word & StateMask) == Counted;
-        }
-
-        /// <summary>
-        /// Counts the call at the cursor if it is running and has reached the threshold; returns whether it had
-        /// (<paramref name="claimed"/>: it was still running, not freed by its call meanwhile). Under the lock.
-        /// </summary>
-        public bool TryCountCursor(long now, long threshold, out bool claimed)
-        {
-            var slot = (int)(_cursor & _mask);
-            var running = Word(_cursor, Running);
-            claimed = false;
-            if (Volatile.Read(ref _words[slot]) != running || now - _starts[slot] < threshold)
-            {
-                return false;
-            }
-
-            claimed = Interlocked.CompareExchange(ref _words[slot], Word(_cursor, Counted), running) == running;
-            return true;
-        }
-
-        /// <summary>The start of the call at the cursor (after <see cref="SkipFinished"/>, the oldest running one), <see cref="Unknown"/> if it is claimed but not published yet, or <see cref="NoneRunning"/>.</summary>
-        public long CursorStart()
-        {
-            if (_cursor >= Volatile.Read(ref _next[Padding]))
-            {
-                return NoneRunning;
-            }
-
-            var slot = (int)(_cursor & _mask);
-            return Volatile.Read(ref _words[slot]) == Word(_cursor, Running) ? _starts[slot] : Unknown;
-        }
-
-        /// <summary>Marks every running call forgotten; returns whether the ring had any slot the head has not passed.</summary>
-        public bool Forget()
-        {
-            var next = Volatile.Read(ref _next[Padding]);
-            if (_head == next)
-            {
-                return false;
-            }
-
-            for (var sequence = _head; sequence < next; sequence++)
-            {
-                ref var word = ref _words[(int)(sequence & _mask)];
-                var running = Word(sequence, Running);
-                if (Interlocked.CompareExchange(ref word, Word(sequence, Forgotten), running) != running)
-                {
-                    var counted = Word(sequence, Counted);
-                    Interlocked.CompareExchange(ref word, Word(sequence, Forgotten), counted);
-                }
-            }
-
-            return true;
-        }
-
-        // The cursor passes published slots that need no judging: finished, counted or forgotten ones. It stops at a running
-        // one or at one whose admission has claimed it but not published it yet. The head follows it over every slot it
-        // passed, taking counted calls out of the ring.
-        public void SkipFinished(InFlightCalls owner, int index)
-        {
-            var next = Volatile.Read(ref _next[Padding]);
-            while (_cursor < next)
-            {
-                var word = Volatile.Read(ref _words[(int)(_cursor & _mask)]);
-                if (word >> StateBits != _cursor || (word & StateMask) == Running)
-                {
-                    break;
-                }
-
-                _cursor++;
-            }
-
-            while (_head < _cursor)
-            {
-                if (Volatile.Read(ref _words[(int)(_head & _mask)]) == Word(_head, Counted))
-                {
-                    owner.NoteCountedBehindHead((_head << RingBits) | (long)index);
-                }
-
-                Volatile.Write(ref _head, _head + 1); // the slot is free for an admission from here on
-            }
-        }
-    }
-
-    /// <summary>A running half-open probe: its start, its set of probes, and its state (as a ring slot's).</summary>
-    private struct RunningProbe
-    {
-        public long Start;
-        public int Generation;
-        public long State;
-    }
 }
