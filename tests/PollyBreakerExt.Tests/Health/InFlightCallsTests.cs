@@ -324,4 +324,18 @@ public class InFlightCallsTests
         Assert.Equal(0, calls.SlowCount);
         Assert.Equal(0, calls.CountReached(now: 20_000));
     }
+
+    [Fact]
+    public void A_forget_renews_the_oldest_start_so_forgotten_calls_take_no_judgement()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        for (var i = 0; i < InFlightCalls.DefaultCapacity; i++)
+        {
+            calls.Admit(start: 0, probeGeneration: 0); // every ring holds running calls
+        }
+
+        calls.Forget();
+
+        Assert.False(calls.MayHaveReached(now: 1_000)); // they count for nothing: no admission takes the lock for them
+    }
 }
