@@ -56,7 +56,7 @@ internal sealed partial class CircuitStateController<T>
         out PendingOpening? pendingOpening)
     {
         pendingOpening = null;
-        OpenFor_NeedsLock(reason, _breaks.BreakDuration, Outcomes.As<TResult, T>(outcome), context, now, announce: !_breaks.IsGenerated);
+        OpenFor_NeedsLock(reason, Outcomes.As<TResult, T>(outcome), context, now, announce: !_breaks.IsGenerated);
         if (_breaks.IsGenerated)
         {
             // Open at once: the generator is user code, runs outside the lock and only decides how long. Until it answers
@@ -67,13 +67,14 @@ internal sealed partial class CircuitStateController<T>
         return true;
     }
 
-    private void OpenFor_NeedsLock(CircuitTransitionReason reason, TimeSpan breakDuration, Outcome<T> outcome, ResilienceContext context, long now, bool announce = true)
+    /// <summary>Opens for <c>BreakDuration</c> (a generated break, once known, moves <see cref="_blockedUntil"/> in <see cref="FinishOpeningAsync"/>).</summary>
+    private void OpenFor_NeedsLock(CircuitTransitionReason reason, Outcome<T> outcome, ResilienceContext context, long now, bool announce = true)
     {
         _ramping = false;
         _openedAt = now;
-        _blockedUntil = Timestamps.AddSaturating(_openedAt, ToTimestamp(breakDuration));
+        _blockedUntil = Timestamps.AddSaturating(_openedAt, _breakDuration);
         Volatile.Write(ref _breakingException, outcome.Exception);
-        Transition_NeedsLock(CircuitState.Open, reason, breakDuration, outcome, context, announce);
+        Transition_NeedsLock(CircuitState.Open, reason, _breaks.BreakDuration, outcome, context, announce);
     }
 
     private void Close_NeedsLock(CircuitTransitionReason reason, Outcome<T> outcome, ResilienceContext context)

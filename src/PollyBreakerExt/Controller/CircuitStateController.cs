@@ -29,6 +29,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     private readonly bool _shadowMode;
     private readonly bool _readsClockOnCompletion;
     private readonly int _successThreshold;
+    private readonly long _breakDuration; // BreakDuration in timestamp units: converting it is a 128-bit division, once here
     private readonly SlowCallCircuitBreakerManualControl? _manualControl;
 
     private volatile CircuitState _state = CircuitState.Closed;
@@ -73,7 +74,8 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         _tracksInFlight = health.TracksInFlight;
         _readsClockOnCompletion = health.NeedsCompletionTime;
         _successThreshold = successThreshold;
-        _probes = new HalfOpenProbeCap(successThreshold, Timestamps.FromDuration(breaks.BreakDuration, timeProvider));
+        _breakDuration = Timestamps.FromDuration(breaks.BreakDuration, timeProvider);
+        _probes = new HalfOpenProbeCap(successThreshold, _breakDuration);
         _rampDuration = recoveryRampUp is { } ramp ? Timestamps.FromDuration(ramp, timeProvider) : 0;
         _manualControl = manualControl;
         Events = events;

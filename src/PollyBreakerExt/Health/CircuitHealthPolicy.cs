@@ -135,17 +135,12 @@ internal sealed class CircuitHealthPolicy
     public void Release(long sequence) => _inFlight!.Release(sequence);
 
     /// <summary>
-    /// Judges the running calls at <paramref name="now"/>; returns whether any of them counts as slow (only then can a trip
-    /// condition hold without a new record).
+    /// Judges the running calls at <paramref name="now"/> (when <see cref="TracksInFlight"/>); returns whether any of them
+    /// counts as slow (only then can a trip condition hold without a new record).
     /// </summary>
     public bool JudgeInFlight(long now)
     {
-        if (_inFlight is null)
-        {
-            return false;
-        }
-
-        _inFlight.CountReached(now);
+        _inFlight!.CountReached(now);
         _inFlight.MarkJudged();
         return _inFlight.SlowCount > 0;
     }

@@ -28,12 +28,17 @@ namespace PollyBreakerExt;
 /// under the lock. A slot is reused only once its ring's head has passed it, so a claimed slot is always free.
 /// </para>
 /// <para>
+/// Half-open probes are not put in the rings: they are admitted and finished under the lock anyway, at most a few run at
+/// once, and they alone need their probe generation. They are kept in a small array of their own (<see cref="RunningProbe"/>),
+/// counted by the same walk, so a probe costs no compare-and-swap and the rings no generation per slot (issue #19).
+/// </para>
+/// <para>
 /// The rings hold <see cref="DefaultCapacity"/> running calls in all (a keyed strategy's breakers
 /// <see cref="KeyedCapacity"/>, in one ring, as there may be thousands of them); a call admitted while every ring is full
 /// is not tracked and is judged when it finishes, like any completed call.
 /// </para>
 /// </remarks>
-internal sealed class InFlightCalls
+internal sealed partial class InFlightCalls
 {
     public const int DefaultCapacity = 1024;
 
@@ -81,16 +86,24 @@ internal sealed class InFlightCalls
     /// <summary>Gets the highest probe generation among running probes counted as slow, or 0.</summary>
     public int HungProbeGeneration { get; private set; }
 
-    /// <summary>Registers a call admitted at <paramref name="start"/>, without a lock; returns its handle for <see cref="Release"/>, or -1 when every ring is full.</summary>
+    /// <summary>
+    /// Registers a call admitted at <paramref name="start"/>, without a lock (a probe: under the lock); returns its handle
+    /// for <see cref="Release"/>, or -1 when every ring is full (never for a probe).
+    /// </summary>
     /// <param name="start">Its admission timestamp.</param>
     /// <param name="probeGeneration">Its set of half-open probes, or 0 for a call admitted while closed.</param>
     public long Admit(long start, int probeGeneration)
     {
+        if (probeGeneration != 0)
+        {
+            return AdmitProbe(start, probeGeneration);
+        }
+
         var first = _rings.Length == 1 ? 0 : Thread.GetCurrentProcessorId();
         for (var i = 0; i < _rings.Length; i++)
         {
             var index = (first + i) & (_rings.Length - 1);
-            var sequence = _rings[index].Admit(start, probeGeneration);
+            var sequence = _rings[index].Admit(start);
             if (sequence < 0)
             {
                 continue;
@@ -128,7 +141,7 @@ internal sealed class InFlightCalls
     /// Removes, without a lock, a call that finished before it was counted; returns <see langword="false"/>, changing
     /// nothing, when it was counted or has left its ring (then <see cref="Release"/> does it, under the lock).
     /// </summary>
-    public bool TryReleaseWithoutLock(long handle) => _rings[(int)(handle & ((1 << RingBits) - 1))].TryReleaseWithoutLock(handle >> RingBits);
+    public bool TryReleaseWithoutLock(long handle) => !IsProbe(handle) && _rings[(int)(handle & ((1 << RingBits) - 1))].TryReleaseWithoutLock(handle >> RingBits);
 
     /// <summary>Passes the slots freed without the lock, so that admissions find them free. Under the lock.</summary>
     public void Compact()
@@ -142,6 +155,12 @@ internal sealed class InFlightCalls
     /// <summary>Removes a finished call. Under the lock.</summary>
     public void Release(long handle)
     {
+        if (IsProbe(handle))
+        {
+            ReleaseProbe(handle);
+            return;
+        }
+
         var index = (int)(handle & ((1 << RingBits) - 1));
         var ring = _rings[index];
         var sequence = handle >> RingBits;
@@ -198,6 +217,8 @@ internal sealed class InFlightCalls
             forgot |= ring.Forget();
         }
 
+        forgot |= ForgetProbes();
+
         _countedBehindHead?.Clear();
         Volatile.Write(ref _slowCount, 0);
         HungProbeGeneration = 0;
@@ -223,18 +244,23 @@ internal sealed class InFlightCalls
         {
             var ring = _rings[i];
             ring.SkipFinished(this, i); // slots freed without the lock may stand before the oldest running call
-            while (now is { } at && ring.TryCountCursor(at, _threshold, out var probeGeneration, out var claimed))
+            while (now is { } at && ring.TryCountCursor(at, _threshold, out var claimed))
             {
                 if (claimed)
                 {
                     counted++;
-                    HungProbeGeneration = Math.Max(HungProbeGeneration, probeGeneration);
                 }
 
                 ring.SkipFinished(this, i); // passes the slot just counted (or just freed by its call)
             }
 
             oldest = Math.Min(oldest, ring.CursorStart());
+        }
+
+        // Without a time (a forget's walk) every probe is forgotten: none is running, none adds to the oldest start.
+        if (now is { } time)
+        {
+            oldest = Math.Min(oldest, CountProbes(time, ref counted));
         }
 
         if (oldest != NoneRunning)
@@ -262,160 +288,4 @@ internal sealed class InFlightCalls
     }
 
     private void NoteCountedBehindHead(long handle) => (_countedBehindHead ??= []).Add(handle);
-
-    /// <summary>One ring of running calls; its counter of admissions sits alone on its cache line.</summary>
-    private sealed class Ring
-    {
-        private readonly long _mask;
-        private readonly long[] _words; // the slot's sequence number and state once published: sequence << StateBits | state
-        private readonly long[] _starts;
-        private readonly int[] _probeGenerations;
-        private readonly long[] _next = new long[(2 * Padding) + 1]; // [Padding]: the next admission's sequence number; claimed lock-free
-        private long _head; // the oldest slot that may still be running; written under the lock
-        private long _cursor; // published slots before it are finished or judged; written under the lock
-
-        public Ring(int capacity)
-        {
-            Capacity = capacity;
-            _mask = capacity - 1;
-            _words = new long[capacity];
-            _starts = new long[capacity];
-            _probeGenerations = new int[capacity];
-            Array.Fill(_words, -1);
-        }
-
-        public int Capacity { get; }
-
-        public long Head => _head;
-
-        public long Admit(long start, int probeGeneration)
-        {
-            ref var next = ref _next[Padding];
-            long sequence;
-            do
-            {
-                sequence = Volatile.Read(ref next);
-                if (sequence - Volatile.Read(ref _head) >= Capacity)
-                {
-                    return -1;
-                }
-            }
-            while (Interlocked.CompareExchange(ref next, sequence + 1, sequence) != sequence);
-
-            var slot = (int)(sequence & _mask);
-            _starts[slot] = start;
-            _probeGenerations[slot] = probeGeneration;
-            Volatile.Write(ref _words[slot], Word(sequence, Running));
-            return sequence;
-        }
-
-        public bool TryReleaseWithoutLock(long sequence)
-        {
-            ref var word = ref _words[(int)(sequence & _mask)];
-            var running = Word(sequence, Running);
-            if (Interlocked.CompareExchange(ref word, Word(sequence, Free), running) == running)
-            {
-                return true;
-            }
-
-            var forgotten = Word(sequence, Forgotten);
-            return Interlocked.CompareExchange(ref word, Word(sequence, Free), forgotten) == forgotten;
-        }
-
-        /// <summary>Frees a slot at or after the head; returns whether its call was counted as slow. Under the lock.</summary>
-        public bool Release(long sequence)
-        {
-            var slot = (int)(sequence & _mask);
-            var word = Volatile.Read(ref _words[slot]);
-            if (word >> StateBits != sequence)
-            {
-                return false;
-            }
-
-            Volatile.Write(ref _words[slot], Word(sequence, Free));
-            return (word & StateMask) == Counted;
-        }
-
-        /// <summary>
-        /// Counts the call at the cursor if it is running and has reached the threshold; returns whether it had
-        /// (<paramref name="claimed"/>: it was still running, not freed by its call meanwhile). Under the lock.
-        /// </summary>
-        public bool TryCountCursor(long now, long threshold, out int probeGeneration, out bool claimed)
-        {
-            var slot = (int)(_cursor & _mask);
-            var running = Word(_cursor, Running);
-            probeGeneration = _probeGenerations[slot];
-            claimed = false;
-            if (Volatile.Read(ref _words[slot]) != running || now - _starts[slot] < threshold)
-            {
-                return false;
-            }
-
-            claimed = Interlocked.CompareExchange(ref _words[slot], Word(_cursor, Counted), running) == running;
-            return true;
-        }
-
-        /// <summary>The start of the call at the cursor (after <see cref="SkipFinished"/>, the oldest running one), <see cref="Unknown"/> if it is claimed but not published yet, or <see cref="NoneRunning"/>.</summary>
-        public long CursorStart()
-        {
-            if (_cursor >= Volatile.Read(ref _next[Padding]))
-            {
-                return NoneRunning;
-            }
-
-            var slot = (int)(_cursor & _mask);
-            return Volatile.Read(ref _words[slot]) == Word(_cursor, Running) ? _starts[slot] : Unknown;
-        }
-
-        /// <summary>Marks every running call forgotten; returns whether the ring had any slot the head has not passed.</summary>
-        public bool Forget()
-        {
-            var next = Volatile.Read(ref _next[Padding]);
-            if (_head == next)
-            {
-                return false;
-            }
-
-            for (var sequence = _head; sequence < next; sequence++)
-            {
-                ref var word = ref _words[(int)(sequence & _mask)];
-                var running = Word(sequence, Running);
-                if (Interlocked.CompareExchange(ref word, Word(sequence, Forgotten), running) != running)
-                {
-                    var counted = Word(sequence, Counted);
-                    Interlocked.CompareExchange(ref word, Word(sequence, Forgotten), counted);
-                }
-            }
-
-            return true;
-        }
-
-        // The cursor passes published slots that need no judging: finished, counted or forgotten ones. It stops at a running
-        // one or at one whose admission has claimed it but not published it yet. The head follows it over every slot it
-        // passed, taking counted calls out of the ring.
-        public void SkipFinished(InFlightCalls owner, int index)
-        {
-            var next = Volatile.Read(ref _next[Padding]);
-            while (_cursor < next)
-            {
-                var word = Volatile.Read(ref _words[(int)(_cursor & _mask)]);
-                if (word >> StateBits != _cursor || (word & StateMask) == Running)
-                {
-                    break;
-                }
-
-                _cursor++;
-            }
-
-            while (_head < _cursor)
-            {
-                if (Volatile.Read(ref _words[(int)(_head & _mask)]) == Word(_head, Counted))
-                {
-                    owner.NoteCountedBehindHead((_head << RingBits) | (long)index);
-                }
-
-                Volatile.Write(ref _head, _head + 1); // the slot is free for an admission from here on
-            }
-        }
-    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace PollyBreakerExt;
@@ -172,6 +173,7 @@ internal sealed class TimeBasedWindow : ISlidingWindow
 
     public void Clear()
     {
+        var (currentStart, currentEnd) = (_currentBucketStart, _currentBucketEnd);
         ClearBuckets();
         _failureTimesCount = 0;
         _nextFailure = 0;
@@ -191,7 +193,11 @@ internal sealed class TimeBasedWindow : ISlidingWindow
 
         if (_targetNumber != NoTarget)
         {
-            _buckets[Slot(_targetNumber)] = new Bucket { Number = _targetNumber };
+            // The stripes count for no bucket or for the one the last record landed in (only Record points them at a
+            // bucket, its own), which stays the current one: the next call in it needs no division to find it again.
+            Debug.Assert(currentStart == unchecked(_targetNumber * _bucketWidth), "the stripes count for the current bucket");
+            _buckets[_currentSlot] = new Bucket { Number = _targetNumber };
+            (_currentBucketStart, _currentBucketEnd) = (currentStart, currentEnd);
         }
     }
 

@@ -253,4 +253,89 @@ public class InFlightCallsTests
         Assert.NotEqual(-1, calls.Admit(start: 100, probeGeneration: 0));
         Assert.Equal(9, calls.CountReached(now: 19)); // starts 1..9 have run for the threshold (0 was released)
     }
+
+    [Fact]
+    public void A_probe_is_counted_once_from_the_threshold_on_and_its_count_goes_when_it_ends()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var probe = calls.Admit(start: 100, probeGeneration: 3);
+        Assert.False(calls.TryReleaseWithoutLock(probe)); // a probe ends under the lock
+        Assert.False(calls.MayHaveReached(now: 109));
+        Assert.True(calls.MayHaveReached(now: 110));
+
+        Assert.Equal(0, calls.CountReached(now: 109));
+        Assert.Equal(1, calls.CountReached(now: 110));
+        Assert.Equal(0, calls.CountReached(now: 200));
+        Assert.Equal((1, 3), (calls.SlowCount, calls.HungProbeGeneration));
+
+        calls.Release(probe);
+        Assert.Equal(0, calls.SlowCount);
+    }
+
+    [Fact]
+    public void A_running_probe_keeps_the_oldest_start_after_older_calls_are_counted()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        calls.Admit(start: 0, probeGeneration: 0);
+        var probe = calls.Admit(start: 5, probeGeneration: 1);
+
+        Assert.Equal(1, calls.CountReached(now: 12)); // the closed call; the probe is 7 in
+        calls.MarkJudged();
+        Assert.False(calls.MayHaveReached(now: 14));
+        Assert.True(calls.MayHaveReached(now: 15)); // the probe's start is the oldest now
+
+        calls.Release(probe); // never counted: the count stays the closed call's
+        Assert.Equal(1, calls.SlowCount);
+    }
+
+    [Fact]
+    public void Probes_past_the_first_few_are_tracked_and_ended_entries_are_reused()
+    {
+        var calls = new InFlightCalls(threshold: 10, InFlightCalls.KeyedCapacity);
+        var probes = Enumerable.Range(1, 6).Select(i => calls.Admit(start: i, probeGeneration: i)).ToList();
+        Assert.Equal(6, probes.Distinct().Count());
+
+        calls.Release(probes[1]);
+        var reused = calls.Admit(start: 50, probeGeneration: 7);
+        Assert.Equal(probes[1], reused);
+
+        Assert.Equal(5, calls.CountReached(now: 16)); // starts 1 and 3 to 6
+        Assert.Equal(6, calls.HungProbeGeneration);
+        Assert.Equal(1, calls.CountReached(now: 60));
+        Assert.Equal(7, calls.HungProbeGeneration);
+    }
+
+    [Fact]
+    public void A_forget_forgets_running_and_counted_probes()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var counted = calls.Admit(start: 0, probeGeneration: 1);
+        calls.CountReached(now: 10);
+        var running = calls.Admit(start: 10, probeGeneration: 2);
+
+        calls.Forget();
+        Assert.Equal((0, 0), (calls.SlowCount, calls.HungProbeGeneration));
+        calls.MarkJudged();
+        Assert.False(calls.MayHaveReached(now: 10_000)); // forgotten probes count for nothing until they end
+        Assert.Equal(0, calls.CountReached(now: 10_000));
+
+        calls.Release(counted);
+        calls.Release(running);
+        Assert.Equal(0, calls.SlowCount);
+        Assert.Equal(0, calls.CountReached(now: 20_000));
+    }
+
+    [Fact]
+    public void A_forget_renews_the_oldest_start_so_forgotten_calls_take_no_judgement()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        for (var i = 0; i < InFlightCalls.DefaultCapacity; i++)
+        {
+            calls.Admit(start: 0, probeGeneration: 0); // every ring holds running calls
+        }
+
+        calls.Forget();
+
+        Assert.False(calls.MayHaveReached(now: 1_000)); // they count for nothing: no admission takes the lock for them
+    }
 }

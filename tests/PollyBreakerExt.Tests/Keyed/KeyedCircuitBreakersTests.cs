@@ -187,6 +187,33 @@ public class KeyedCircuitBreakersTests
     }
 
     [Fact]
+    public void A_long_KeyIdleTimeout_is_checked_at_least_once_a_day()
+    {
+        var breaker = new KeyedBreaker(Options(idle: TimeSpan.FromDays(30)));
+        breaker.Time.Advance(TimeSpan.FromDays(0.5));
+        breaker.Succeed("a");
+
+        breaker.Time.Advance(TimeSpan.FromDays(29.9));
+        Assert.NotNull(breaker.Keys.Find("a"));
+
+        breaker.Time.Advance(TimeSpan.FromDays(0.7)); // day 31.1: the daily check at day 31 found it idle for 30.5 days
+        Assert.Null(breaker.Keys.Find("a")); // a tenth of the timeout (3 days) would check next at day 33
+    }
+
+    [Fact]
+    public void With_a_manual_control_that_is_not_isolating_an_idle_breaker_is_still_forgotten()
+    {
+        var options = Options(idle: TimeSpan.FromMinutes(10));
+        options.ManualControl = new SlowCallCircuitBreakerManualControl();
+        var breaker = new KeyedBreaker(options);
+        breaker.Succeed("a");
+
+        breaker.Time.Advance(TimeSpan.FromMinutes(11));
+
+        Assert.Null(breaker.Keys.Find("a"));
+    }
+
+    [Fact]
     public void Without_KeyIdleTimeout_an_unused_breaker_is_kept()
     {
         var breaker = new KeyedBreaker(Options(idle: null));
@@ -372,6 +399,26 @@ public class KeyedCircuitBreakersTests
         Assert.True(a.IsDisposed);
         Assert.True(options.StateProvider.Keys!.Find(null)!.IsDisposed);
         time.Advance(TimeSpan.FromMinutes(5)); // the idle timer is gone too: nothing runs on a disposed set
+    }
+
+    [Fact]
+    public void Disposing_a_set_without_an_idle_timer_or_a_control_disposes_every_keys_breaker_and_it_forgets_nothing_after()
+    {
+        var options = Options(idle: null);
+        options.KeySelector = static context => context.Properties.GetValue(KeyedBreaker.TenantKey, null);
+        options.StateProvider = new SlowCallCircuitBreakerStateProvider();
+        var registry = new Polly.Registry.ResiliencePipelineRegistry<string>();
+        var pipeline = registry.GetOrAddPipeline<int>("p", b => b.AddSlowCallCircuitBreaker(options));
+        var context = ResilienceContextPool.Shared.Get();
+        context.Properties.Set(KeyedBreaker.TenantKey, "a");
+        pipeline.Execute(static _ => 1, context);
+        var keys = (KeyedCircuitBreakers<int>)options.StateProvider.Keys!;
+
+        registry.Dispose();
+        keys.ForgetIdle(); // a timer tick that was already under way when the set was disposed
+
+        Assert.True(keys.Find("a")!.IsDisposed); // still listed: a disposed set is left as it was
+        Assert.True(keys.Find(null)!.IsDisposed);
     }
 
     [Fact]
