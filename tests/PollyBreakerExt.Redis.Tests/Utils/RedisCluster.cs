@@ -25,53 +25,34 @@ public sealed class RedisCluster : IAsyncDisposable
     public string ConnectionString => string.Join(",", _nodes.Keys.Select(port => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{port}")))
         + ",abortConnect=false,connectTimeout=1000,syncTimeout=2000,asyncTimeout=2000,keepAlive=1,connectRetry=1";
 
+    /// <summary>
+    /// Starts a cluster on fresh ports. A port chosen free can still be taken by another process before its node binds it
+    /// (that node then exits and the creation fails): such an attempt is thrown away and made again on other ports, at
+    /// most three times, and the last attempt's <c>redis-cli</c> output is in the error.
+    /// </summary>
     public static async Task<RedisCluster> StartAsync()
     {
         var server = RedisServer.FindOnPath("redis-server")
             ?? throw new InvalidOperationException("redis-server was not found on PATH: install the Debian package 'redis-server'; .ci/run does this.");
         var cli = RedisServer.FindOnPath("redis-cli")
             ?? throw new InvalidOperationException("redis-cli was not found on PATH: install the Debian package 'redis-tools'; .ci/run does this.");
-        var cluster = new RedisCluster();
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            for (var i = 0; i < 6; i++)
+            var cluster = new RedisCluster();
+            try
             {
-                var port = RedisServer.FreePort();
-                var directory = Directory.CreateDirectory(Path.Combine(cluster._directory, port.ToString(CultureInfo.InvariantCulture))).FullName;
-                cluster._nodes[port] = Run(server, directory, "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty,
-                    "--appendonly", "no", "--repl-diskless-sync-delay", "0", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                    "--cluster-node-timeout", ((long)NodeTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+                await cluster.CreateAsync(server, cli);
+                return cluster;
             }
-
-            foreach (var port in cluster._nodes.Keys)
+            catch (ClusterNotCreatedException) when (attempt < 3)
             {
-                await cluster.WaitAsync(port, _ => true, "answers");
+                await cluster.DisposeAsync();
             }
-
-            using var create = Run(cli, cluster._directory, ["--cluster", "create", .. cluster._nodes.Keys.Select(port => $"127.0.0.1:{port}"), "--cluster-replicas", "1", "--cluster-yes"]);
-            await create.WaitForExitAsync();
-            if (create.ExitCode != 0)
+            catch
             {
-                throw new InvalidOperationException($"redis-cli --cluster create exited with {create.ExitCode}.");
+                await cluster.DisposeAsync();
+                throw;
             }
-
-            foreach (var port in cluster._nodes.Keys)
-            {
-                await cluster.WaitAsync(port, info => info.Contains("cluster_state:ok", StringComparison.Ordinal), "reports cluster_state:ok");
-            }
-
-            // A replica that never synchronized with its master is not promoted when the master dies: wait for every link.
-            foreach (var port in cluster._nodes.Keys)
-            {
-                await cluster.WaitAsync(port, info => !info.Contains("role:slave", StringComparison.Ordinal) || info.Contains("master_link_status:up", StringComparison.Ordinal), "synchronizes with its master", section: "replication");
-            }
-
-            return cluster;
-        }
-        catch
-        {
-            await cluster.DisposeAsync();
-            throw;
         }
     }
 
@@ -106,6 +87,53 @@ public sealed class RedisCluster : IAsyncDisposable
         }
     }
 
+    private async Task CreateAsync(string server, string cli)
+    {
+        // The cluster bus port is set apart (--cluster-port): by default it is the port + 10,000, which no one checked was
+        // free, and which does not exist above 55,535.
+        var ports = RedisServer.FreePorts(12);
+        for (var i = 0; i < 6; i++)
+        {
+            var (port, busPort) = (ports[i], ports[i + 6]);
+            var directory = Directory.CreateDirectory(Path.Combine(_directory, port.ToString(CultureInfo.InvariantCulture))).FullName;
+            _nodes[port] = Run(server, directory, "--port", port.ToString(CultureInfo.InvariantCulture), "--cluster-port", busPort.ToString(CultureInfo.InvariantCulture),
+                "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--repl-diskless-sync-delay", "0", "--cluster-enabled", "yes",
+                "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", ((long)NodeTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+        }
+
+        foreach (var port in _nodes.Keys)
+        {
+            await WaitAsync(port, _ => true, "answers");
+        }
+
+        var output = new System.Text.StringBuilder();
+        using (var create = Run(cli, _directory, output, ["--cluster", "create", .. _nodes.Keys.Select(port => $"127.0.0.1:{port}"), "--cluster-replicas", "1", "--cluster-yes"]))
+        {
+            await create.WaitForExitAsync();
+            if (create.ExitCode != 0)
+            {
+                string text;
+                lock (output)
+                {
+                    text = output.ToString();
+                }
+
+                throw new ClusterNotCreatedException($"redis-cli --cluster create exited with {create.ExitCode}:{Environment.NewLine}{text}");
+            }
+        }
+
+        foreach (var port in _nodes.Keys)
+        {
+            await WaitAsync(port, info => info.Contains("cluster_state:ok", StringComparison.Ordinal), "reports cluster_state:ok");
+        }
+
+        // A replica that never synchronized with its master is not promoted when the master dies: wait for every link.
+        foreach (var port in _nodes.Keys)
+        {
+            await WaitAsync(port, info => !info.Contains("role:slave", StringComparison.Ordinal) || info.Contains("master_link_status:up", StringComparison.Ordinal), "synchronizes with its master", section: "replication");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var port in _nodes.Keys)
@@ -124,7 +152,10 @@ public sealed class RedisCluster : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="executable"/> in <paramref name="directory"/>, its output read and dropped (so it never blocks on a full pipe).</summary>
-    internal static Process Run(string executable, string directory, params string[] arguments)
+    internal static Process Run(string executable, string directory, params string[] arguments) => Run(executable, directory, output: null, arguments);
+
+    /// <summary>Starts <paramref name="executable"/> in <paramref name="directory"/>, its output appended to <paramref name="output"/> (locked) when given.</summary>
+    internal static Process Run(string executable, string directory, System.Text.StringBuilder? output, params string[] arguments)
     {
         var start = new ProcessStartInfo(executable) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
@@ -133,8 +164,18 @@ public sealed class RedisCluster : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        DataReceivedEventHandler keep = (_, line) =>
+        {
+            if (output is not null && line.Data is not null)
+            {
+                lock (output)
+                {
+                    output.AppendLine(line.Data);
+                }
+            }
+        };
+        process.OutputDataReceived += keep;
+        process.ErrorDataReceived += keep;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
@@ -167,4 +208,7 @@ public sealed class RedisCluster : IAsyncDisposable
             await Task.Delay(100);
         }
     }
+
+    /// <summary><c>redis-cli --cluster create</c> failed; the attempt may be made again on other ports.</summary>
+    private sealed class ClusterNotCreatedException(string message) : Exception(message);
 }

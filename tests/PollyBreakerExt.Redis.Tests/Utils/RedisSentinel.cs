@@ -39,9 +39,8 @@ public sealed class RedisSentinel : IAsyncDisposable
         var sentinel = new RedisSentinel();
         try
         {
-            sentinel.MasterPort = RedisServer.FreePort();
-            sentinel.ReplicaPort = RedisServer.FreePort();
-            sentinel.SentinelPort = RedisServer.FreePort();
+            var ports = RedisServer.FreePorts(3);
+            (sentinel.MasterPort, sentinel.ReplicaPort, sentinel.SentinelPort) = (ports[0], ports[1], ports[2]);
             string[] common = ["--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--repl-diskless-sync-delay", "0"];
             sentinel.Start(executable, ["--port", Port(sentinel.MasterPort), .. common]);
             sentinel.Start(executable, ["--port", Port(sentinel.ReplicaPort), "--replicaof", "127.0.0.1", Port(sentinel.MasterPort), .. common]);

@@ -119,11 +119,33 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    internal static int FreePort()
+    internal static int FreePort() => FreePorts(1)[0];
+
+    /// <summary>
+    /// <paramref name="count"/> distinct free loopback ports. Every listener is held until all are chosen: a port
+    /// released at once can be handed out again by the next call, and two servers given one port lose one of them.
+    /// </summary>
+    internal static int[] FreePorts(int count)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var listeners = new List<TcpListener>(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listeners.Add(listener);
+                listener.Start();
+            }
+
+            return [.. listeners.Select(listener => ((IPEndPoint)listener.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (var listener in listeners)
+            {
+                listener.Dispose();
+            }
+        }
     }
 
     private static string? FindExecutable() => FindOnPath("redis-server");
