@@ -22,7 +22,7 @@ public sealed partial class RedisCircuitBreakerFleet
         connection.ConnectionFailed += OnConnectionFailed;
         connection.ConnectionRestored += OnConnectionRestored;
         connection.ConfigurationChanged += OnConfigurationChanged;
-        Volatile.Write(ref _heartbeat, _timeProvider.CreateTimer(static fleet => _ = ((RedisCircuitBreakerFleet)fleet!).BeatAsync(), this, Heartbeat, Heartbeat));
+        Volatile.Write(ref _heartbeat, _timeProvider.CreateTimer(static fleet => ((RedisCircuitBreakerFleet)fleet!).Beat(), this, Heartbeat, Heartbeat));
         await ResyncAsync().ConfigureAwait(false);
     }
 
@@ -31,8 +31,17 @@ public sealed partial class RedisCircuitBreakerFleet
     /// would anyway, and it stops asking for leases it could not get); answered again, it resyncs. Runs off the fleet's
     /// queue, which may itself be waiting on the silent Redis.
     /// </summary>
+    private void Beat() => Volatile.Write(ref _lastBeat, BeatAsync());
+
     private async Task BeatAsync()
     {
+        if (!_synchronized && _timeProvider.GetTimestamp() < Volatile.Read(ref _resyncNotBefore))
+        {
+            // Waiting after failed resyncs (Redis answers but refuses them, say OOM): the fleet already counts itself
+            // disconnected, and a ping would only start the next resync early.
+            return;
+        }
+
         if (Interlocked.Exchange(ref _beating, 1) != 0 || _connection is not { } connection || Volatile.Read(ref _disposed) != 0)
         {
             return;
@@ -93,7 +102,11 @@ public sealed partial class RedisCircuitBreakerFleet
     // follows its ConnectionFailed; the new topology is the moment to read every key again (from their new masters).
     private void OnConfigurationChanged(object? sender, EndPointEventArgs args) => _queue.Enqueue(ResyncAsync);
 
-    /// <summary>Subscribes (once), reads Redis' clock, then every key's stored state; re-reports trips still in force.</summary>
+    /// <summary>
+    /// Subscribes (once), reads Redis' clock, then every key's stored state; re-reports trips still in force. A resync that
+    /// fails makes the heartbeat wait before the next (2, 4, ... heartbeats, at most 32), sending
+    /// nothing meanwhile: while Redis keeps refusing, the fleet's background commands stay within F1's one a second.
+    /// </summary>
     private async Task ResyncAsync()
     {
         Volatile.Write(ref _resyncQueued, 0);
@@ -102,6 +115,22 @@ public sealed partial class RedisCircuitBreakerFleet
             return;
         }
 
+        try
+        {
+            await ResyncConnectedAsync(connection).ConfigureAwait(false);
+            _failedResyncs = 0;
+            Volatile.Write(ref _resyncNotBefore, 0);
+        }
+        catch (Exception)
+        {
+            _failedResyncs = Math.Min(_failedResyncs + 1, MaxResyncWaitDoublings);
+            Volatile.Write(ref _resyncNotBefore, _timeProvider.GetTimestamp() + Ticks(Heartbeat * (1 << _failedResyncs)));
+            throw;
+        }
+    }
+
+    private async Task ResyncConnectedAsync(IConnectionMultiplexer connection)
+    {
         if (!_subscribed)
         {
             // Sharded pub/sub (Redis 7 and later): each breaker's messages travel on a channel of its own, in its keys' slot,

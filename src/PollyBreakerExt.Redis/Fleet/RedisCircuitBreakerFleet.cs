@@ -35,7 +35,10 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     /// the connection (a black-holed network, a paused server) is reported disconnected within two heartbeats. One command
     /// per second, the whole of F1's background budget.
     /// </summary>
-    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between resyncs that fail, in doublings of the heartbeat: 32 s.</summary>
+    private const int MaxResyncWaitDoublings = 5;
 
     /// <summary>How many times a state change is signed again when other writes keep moving the breaker's version past it.</summary>
     private const int MaxWriteAttempts = 5;
@@ -61,6 +64,9 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
     private volatile bool _unanswered; // the heartbeat found Redis silent: resync once it answers again
     private ITimer? _heartbeat;
     private int _beating;
+    private Task _lastBeat = Task.CompletedTask;
+    private int _failedResyncs; // in a row; touched on the queue only
+    private long _resyncNotBefore; // a timestamp: the heartbeat waits until then after failed resyncs
     private int _resyncQueued;
     private bool _subscribed;
     private int _disposed;
@@ -304,6 +310,9 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
 
     /// <summary>Gets the meter of this fleet's instruments (for tests).</summary>
     internal System.Diagnostics.Metrics.Meter Meter => _telemetry.Meter;
+
+    /// <summary>Gets the last heartbeat's work (for tests on a fake clock: the beat a timer advance fired).</summary>
+    internal Task LastBeat => Volatile.Read(ref _lastBeat);
 
     /// <summary>Gets how many breaker keys the fleet keeps state for (for tests).</summary>
     internal int KeyCount => _states.Count;

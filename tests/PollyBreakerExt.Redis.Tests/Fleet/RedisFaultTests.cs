@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace PollyBreakerExt.Redis.Tests.Fleet;
 
@@ -199,5 +200,54 @@ public sealed class RedisFaultTests : IAsyncLifetime
 
         await server.ConfigSetAsync("maxmemory", "0");
         await Eventually.HoldsAsync(() => other.IsHeardIn(CircuitState.Open), "the trip is reported again at a heartbeat once Redis accepts it");
+    }
+
+    [Fact]
+    public async Task While_Redis_refuses_writes_the_fleet_sends_at_most_one_command_a_heartbeat_and_reports_the_trip_once_it_accepts()
+    {
+        // The tripping replica's fleet beats on a fake clock, one heartbeat at a time; Redis answers in real time.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        const int Beats = 64;
+        var breakDuration = RedisCircuitBreakerFleet.Heartbeat * Beats * 10; // still in force when Redis accepts again
+        await using var r0 = await Replica.StartAsync(_server, time);
+        var tripping = r0.Breaker("payments", breakDuration);
+        await r0.Fleet.DrainAsync();
+        await using var admin = await _server.AdminAsync();
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+
+        await server.ConfigSetAsync("maxmemory", "1");
+        tripping.Fail();
+        await Eventually.HoldsAsync(() => !r0.Fleet.IsConnected, "the refused report leaves the fleet unsynchronized");
+
+        // F1: at most one background command a second. Each resync is a TIME, a read and the refused re-report. Counted as
+        // the replica's connection sends them (a script's own calls inside Redis are not commands sent).
+        var session = new StackExchange.Redis.Profiling.ProfilingSession();
+        r0.Connection.RegisterProfiler(() => session);
+        for (var beat = 0; beat < Beats; beat++)
+        {
+            await BeatAsync(r0, time);
+        }
+
+        var sent = session.FinishProfiling().Select(command => command.Command).ToArray();
+        Assert.True(sent.Length <= Beats, $"The fleet sent {sent.Length} commands in {Beats} heartbeats while Redis refused its writes: {string.Join(' ', sent.Take(20))}...");
+
+        // Waiting between resyncs does not lose the trip: once Redis accepts writes, a resync within the longest wait reports it.
+        await server.ConfigSetAsync("maxmemory", "0");
+        await using var r1 = await Replica.StartAsync(_server);
+        var other = r1.Breaker("payments", breakDuration);
+        await r1.Fleet.DrainAsync();
+        for (var beat = 0; beat <= 32 && other.State != CircuitState.Open; beat++)
+        {
+            await BeatAsync(r0, time);
+        }
+
+        await Eventually.HoldsAsync(() => other.State == CircuitState.Open, "the trip is reported again within the longest wait between resyncs");
+
+        static async Task BeatAsync(Replica replica, FakeTimeProvider time)
+        {
+            time.Advance(RedisCircuitBreakerFleet.Heartbeat);
+            await replica.Fleet.LastBeat;
+            await replica.Fleet.DrainAsync();
+        }
     }
 }

@@ -18,16 +18,20 @@ public sealed class Replica : IAsyncDisposable
     public static Task<Replica> StartAsync(RedisServer server, Action<RedisCircuitBreakerFleetOptions>? configure = null, string prefix = "test")
         => StartAsync(server.ConnectionString, configure, prefix);
 
+    /// <summary>Starts a replica whose fleet keeps time by <paramref name="timeProvider"/> (its heartbeat too); Redis answers in real time.</summary>
+    public static Task<Replica> StartAsync(RedisServer server, TimeProvider timeProvider)
+        => StartAsync(server.ConnectionString, configure: null, "test", timeProvider);
+
     /// <summary>Starts a replica that reaches Redis through <paramref name="proxy"/>, so the test can cut it off alone.</summary>
     public static Task<Replica> StartThroughAsync(TcpProxy proxy, Action<RedisCircuitBreakerFleetOptions>? configure = null)
         => StartAsync(RedisServer.ConnectionStringFor(proxy.Port), configure, "test");
 
-    internal static async Task<Replica> StartAsync(string connectionString, Action<RedisCircuitBreakerFleetOptions>? configure = null, string prefix = "test")
+    internal static async Task<Replica> StartAsync(string connectionString, Action<RedisCircuitBreakerFleetOptions>? configure = null, string prefix = "test", TimeProvider? timeProvider = null)
     {
         var options = new RedisCircuitBreakerFleetOptions { KeyPrefix = prefix };
         configure?.Invoke(options);
         var connection = await ConnectionMultiplexer.ConnectAsync(connectionString);
-        var replica = new Replica(connection, new RedisCircuitBreakerFleet(Task.FromResult<IConnectionMultiplexer>(connection), options, ownsConnection: false, FleetLogs.Factory, timeProvider: null));
+        var replica = new Replica(connection, new RedisCircuitBreakerFleet(Task.FromResult<IConnectionMultiplexer>(connection), options, ownsConnection: false, FleetLogs.Factory, timeProvider));
         await Eventually.HoldsAsync(() => replica.Fleet.IsConnected, $"replica {replica.Fleet.ReplicaId} is connected");
         return replica;
     }
