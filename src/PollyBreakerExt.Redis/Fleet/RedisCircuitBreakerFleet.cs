@@ -187,7 +187,7 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
                 state.WaitUntil = 0;
             }
 
-            _queue.Enqueue(lease is not null ? () => ReopenAsync(state, breakDuration, lease) : () => TripAsync(state));
+            _queue.RunHereOrEnqueue(lease is not null ? () => ReopenAsync(state, breakDuration, lease) : () => TripAsync(state));
         }
         else if (args.NewState == CircuitState.Closed)
         {
@@ -203,7 +203,7 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
 
             if (lease is not null)
             {
-                _queue.Enqueue(() => ClosedAsync(state, lease));
+                _queue.RunHereOrEnqueue(() => ClosedAsync(state, lease));
             }
         }
     }
