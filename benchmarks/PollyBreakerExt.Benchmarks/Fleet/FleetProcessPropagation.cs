@@ -12,7 +12,8 @@ namespace PollyBreakerExt.Benchmarks.Fleet;
 /// the moment its breaker opened (reason <c>Fleet</c>, in its <c>OnStateChanged</c>) with <see cref="Stopwatch.GetTimestamp"/>,
 /// which on Linux is <c>CLOCK_MONOTONIC</c>, one clock for every process of the machine; the tripper stamps the moment
 /// before its tripping call. After each trip a fleet-wide close resets all. Run:
-/// <c>-- --fleet-propagation &lt;replicas&gt; [trips] [--connect "&lt;StackExchange.Redis configuration&gt;"]</c>.
+/// <c>-- --fleet-propagation &lt;replicas&gt; [trips] [--connect "&lt;StackExchange.Redis configuration&gt;"] [--raw]</c>
+/// (<c>--raw</c>: plain <c>PUBLISH</c> between the same processes, no fleet: the floor).
 /// </summary>
 internal static class FleetProcessPropagation
 {
@@ -25,10 +26,11 @@ internal static class FleetProcessPropagation
         var count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2;
         var trips = args.Length > 2 && !args[2].StartsWith("--", StringComparison.Ordinal) ? int.Parse(args[2], CultureInfo.InvariantCulture) : 200;
         var connect = Array.IndexOf(args, "--connect") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+        var raw = args.Contains("--raw");
         using var redis = connect is null ? LocalRedis.Start() : null;
         connect ??= string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{redis!.Port}");
 
-        var replicas = Enumerable.Range(0, count).Select(i => ChildReplica.Start(connect, $"replica-{i}")).ToArray();
+        var replicas = Enumerable.Range(0, count).Select(i => ChildReplica.Start(connect, $"replica-{i}", raw)).ToArray();
         try
         {
             foreach (var replica in replicas)
@@ -63,7 +65,7 @@ internal static class FleetProcessPropagation
                 }
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Fleet trip propagation, {count} replica processes, {trips} trips ({latencies.Count} receptions) on {connect}, load average {File.ReadAllText("/proc/loadavg").Trim()}:"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(raw ? "Plain PUBLISH (no fleet, the floor)" : "Fleet trip propagation")}, {count} replica processes, {trips} trips ({latencies.Count} receptions) on {connect}, load average {File.ReadAllText("/proc/loadavg").Trim()}:"));
             Print("trip to open (the measure)", latencies);
             Print("trip to the first replica hearing the message (sender and Redis)", firstHeard);
             Print("first replica hearing it to each one hearing it (delivery and wake-up)", heardAfterFirst);
@@ -86,6 +88,11 @@ internal static class FleetProcessPropagation
     /// </summary>
     public static int RunReplica(string[] args)
     {
+        if (args.Contains("--raw"))
+        {
+            return RunPlainReplica(args);
+        }
+
         using var connection = ConnectionMultiplexer.Connect(args[1]);
         var fleet = new RedisCircuitBreakerFleet(connection, new RedisCircuitBreakerFleetOptions { KeyPrefix = "propagation", ReplicaId = args[2] });
         long heardAt = 0;
@@ -149,6 +156,47 @@ internal static class FleetProcessPropagation
         return 0;
     }
 
+    /// <summary>
+    /// <c>--raw</c>: the same protocol with no fleet and no breaker, a trip being one <c>PUBLISH</c> each other process
+    /// hears: the floor that the client, Redis and the machine's scheduling set for the fleet's figure.
+    /// </summary>
+    private static int RunPlainReplica(string[] args)
+    {
+        using var connection = ConnectionMultiplexer.Connect(args[1]);
+        var channel = RedisChannel.Literal("propagation:plain");
+        var self = args[2];
+        var subscriber = connection.GetSubscriber();
+        subscriber.Subscribe(channel, (_, message) =>
+        {
+            var now = Stopwatch.GetTimestamp();
+            var text = (string)message!;
+            if (text == "close")
+            {
+                Console.WriteLine("closed");
+            }
+            else if (text != self)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"opened {now} {now}"));
+            }
+        });
+        Console.WriteLine("ready");
+        while (Console.ReadLine() is { } command && command != "quit")
+        {
+            if (command == "trip")
+            {
+                var trippedAt = Stopwatch.GetTimestamp();
+                _ = subscriber.PublishAsync(channel, self);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tripped {trippedAt}"));
+            }
+            else if (command == "close")
+            {
+                subscriber.Publish(channel, "close");
+            }
+        }
+
+        return 0;
+    }
+
     private static void Print(string what, List<double> milliseconds)
     {
         milliseconds.Sort();
@@ -178,11 +226,11 @@ internal static class FleetProcessPropagation
             _process.BeginOutputReadLine();
         }
 
-        public static ChildReplica Start(string connect, string id)
+        public static ChildReplica Start(string connect, string id, bool raw)
         {
             var start = new ProcessStartInfo("dotnet")
             {
-                ArgumentList = { typeof(FleetProcessPropagation).Assembly.Location, "--fleet-replica", connect, id },
+                ArgumentList = { typeof(FleetProcessPropagation).Assembly.Location, "--fleet-replica", connect, id, raw ? "--raw" : "--fleet" },
                 RedirectStandardInput = true,
                 RedirectStandardOutput = true,
                 UseShellExecute = false,
