@@ -57,25 +57,30 @@ internal sealed class FleetWorkQueue : IAsyncDisposable
 
     private void Add(Func<Task> work, bool here)
     {
+        bool dropped;
         lock (_lock)
         {
-            if (_stopped || _pending.Count >= Capacity)
-            {
-                FleetLog.WorkDropped(_logger);
-                return;
-            }
-
-            if (_running)
+            dropped = _stopped || _pending.Count >= Capacity;
+            if (!dropped && _running)
             {
                 _pending.Enqueue(work);
                 return;
             }
 
-            _running = true;
-            if (!here)
+            if (!dropped)
             {
-                _pending.Enqueue(work);
+                _running = true;
+                if (!here)
+                {
+                    _pending.Enqueue(work);
+                }
             }
+        }
+
+        if (dropped)
+        {
+            FleetLog.WorkDropped(_logger);
+            return;
         }
 
         // The caller's execution context (its async locals, its activity) does not flow into the fleet's later work.
