@@ -18,9 +18,12 @@ public sealed class Replica : IAsyncDisposable
     public static Task<Replica> StartAsync(RedisServer server, Action<RedisCircuitBreakerFleetOptions>? configure = null, string prefix = "test")
         => StartAsync(server.ConnectionString, configure, prefix);
 
-    /// <summary>Starts a replica whose fleet keeps time by <paramref name="timeProvider"/> (its heartbeat too); Redis answers in real time.</summary>
+    /// <summary>
+    /// Starts a replica whose fleet keeps time by <paramref name="timeProvider"/> (its heartbeat too); Redis answers in real
+    /// time. The client's own keep-alive pings, which run on real time, are off: every command the connection sends is the fleet's.
+    /// </summary>
     public static Task<Replica> StartAsync(RedisServer server, TimeProvider timeProvider)
-        => StartAsync(server.ConnectionString, configure: null, "test", timeProvider);
+        => StartAsync(server.ConnectionString + ",keepAlive=3600", configure: null, "test", timeProvider);
 
     /// <summary>Starts a replica that reaches Redis through <paramref name="proxy"/>, so the test can cut it off alone.</summary>
     public static Task<Replica> StartThroughAsync(TcpProxy proxy, Action<RedisCircuitBreakerFleetOptions>? configure = null)
