@@ -163,7 +163,8 @@ internal static class FleetProcessPropagation
     private static int RunPlainReplica(string[] args)
     {
         using var connection = ConnectionMultiplexer.Connect(args[1]);
-        var channel = RedisChannel.Literal("propagation:plain");
+        // The kind of channel the fleet itself uses on this server (sharded from Redis 7), so the floor is comparable.
+        var channel = connection.GetServers().All(server => server.Version >= new Version(7, 0)) ? RedisChannel.Sharded("propagation:plain:{" + Key + "}") : RedisChannel.Literal("propagation:plain");
         var self = args[2];
         var subscriber = connection.GetSubscriber();
         subscriber.Subscribe(channel, (_, message) =>
