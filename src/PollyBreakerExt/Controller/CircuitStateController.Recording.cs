@@ -26,7 +26,7 @@ internal sealed partial class CircuitStateController<T>
             // Ignored, or admitted before a manual transition (re-checked under the lock): it only gives back what it holds.
             if (permit.IsProbe || permit.IsTracked)
             {
-                lock (_lock)
+                using (_lock.EnterScope())
                 {
                     ReleaseHeld_NeedsLock(permit);
                 }
@@ -69,7 +69,7 @@ internal sealed partial class CircuitStateController<T>
     private bool ExitUnderLock<TResult>(in Permit held, bool isFailure, bool isSlow, long now, in Outcome<TResult> outcome, ResilienceContext context, out PendingOpening? pendingOpening)
     {
         pendingOpening = null;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             var isProbeOfThisEpisode = held.IsProbe && IsProbeOfThisEpisode_NeedsLock(held);
             ReleaseHeld_NeedsLock(held);
@@ -102,7 +102,7 @@ internal sealed partial class CircuitStateController<T>
     [MethodImpl(MethodImplOptions.NoInlining)] // as ExitUnderLock
     private bool JudgeRecordedSuccess<TResult>(long now, in Outcome<TResult> outcome, ResilienceContext context, out PendingOpening? pendingOpening)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             return Judge_NeedsLock(now, _health.Judge(now), outcome, context, out pendingOpening);
         }
