@@ -23,7 +23,7 @@ namespace PollyBreakerExt;
 /// raised by whichever flow claims it first, normally the one that caused it (issue #19: the half-open cycle's three
 /// transitions no longer pay for the queue and the gate). It is the oldest transition not raised yet, so drainers raise
 /// or wait for it before anything queued after it. When the pipeline has no <c>TelemetryListener</c> either, reporting
-/// only adds the event to the causing call's context: that is done at once, under the breaker's lock, with no slot.
+/// runs no code of the user's: that is done at once, under the breaker's lock, with no slot.
 /// </para>
 /// </remarks>
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The gate never creates a wait handle; nothing to dispose.")]
@@ -47,7 +47,7 @@ internal sealed partial class CircuitEventDispatcher<T>
     private readonly Func<OnCircuitHalfOpenedArguments, ValueTask>? _onHalfOpened;
     private readonly Func<CircuitStateChangedArguments, ValueTask>? _onStateChanged;
     private readonly bool _hasObservers;
-    private readonly bool _telemetryListens; // false: reporting an event only adds it to the context's ResilienceEvents
+    private readonly bool _telemetryListens; // false: reporting an event runs no code of the user's
 
     private ICircuitBreakerFleet? _fleet;
     private CircuitBreakerFleetMember? _fleetMember;
@@ -64,6 +64,9 @@ internal sealed partial class CircuitEventDispatcher<T>
         _hasObservers = _onOpened is not null || _onClosed is not null || _onHalfOpened is not null || _onStateChanged is not null;
         _telemetryListens = PollyTelemetry.HasListener(telemetry);
     }
+
+    /// <summary>Gets how many transitions were left to be raised after their lock; read by the tests.</summary>
+    internal long Enqueued => Volatile.Read(ref _enqueued);
 
     /// <summary>Raised, after the callbacks, for every transition; the extensions' metrics and logs listen here.</summary>
     public event Action<CircuitStateChangedArguments>? StateChanged;
@@ -83,8 +86,8 @@ internal sealed partial class CircuitEventDispatcher<T>
         {
             if (!_telemetryListens)
             {
-                // Nothing hears of it but the causing call's context (no TelemetryListener): reported here, under the lock,
-                // as no user code runs, and nothing is left to raise.
+                // Nothing hears of it (no TelemetryListener): reported here, under the lock, as no user code runs, and
+                // nothing is left to raise.
                 ReportTelemetry(transition);
                 return;
             }

@@ -7,8 +7,8 @@ namespace PollyBreakerExt;
 /// Whether a strategy's telemetry has a listener, read once per breaker from Polly's own flag (Polly keeps it internal).
 /// </summary>
 /// <remarks>
-/// Without a <c>TelemetryListener</c> on the pipeline, reporting an event only adds it to the context's
-/// <c>ResilienceEvents</c>: no user code runs, so the breaker may report it at once, under its lock (issue #19).
+/// Without a <c>TelemetryListener</c> on the pipeline, reporting an event runs nothing but Polly's check for a listener
+/// (Polly 8.9): no user code runs, so the breaker may report it at once, under its lock (issue #19).
 /// </remarks>
 internal static class PollyTelemetry
 {

@@ -4,8 +4,8 @@ using PollyBreakerExt.Tests.Utils;
 namespace PollyBreakerExt.Tests.Controller;
 
 /// <summary>
-/// Issue #19: without a TelemetryListener the breaker reports its transitions at once, under its lock (reporting then only
-/// adds the event to the causing call's context), so it must tell the two cases apart and behave alike in both.
+/// Issue #19: without a TelemetryListener the breaker reports its transitions at once, under its lock (reporting then runs
+/// no code but Polly's own check for a listener), so it must tell the two cases apart and behave alike in both.
 /// </summary>
 public class PollyTelemetryTests
 {
@@ -36,6 +36,28 @@ public class PollyTelemetryTests
             Assert.Equal(CircuitState.Closed, state.CircuitState);
         }
     }
+
+    [Fact]
+    public async Task Without_a_telemetry_listener_a_transition_is_reported_at_once_and_left_to_no_flow()
+    {
+        var quiet = new CircuitEventDispatcher<int>("breaker", TelemetryOf(new ResiliencePipelineBuilder()), new SlowCallCircuitBreakerStrategyOptions<int>());
+        var listener = new RecordingTelemetryListener();
+        var heard = new CircuitEventDispatcher<int>("breaker", TelemetryOf(new ResiliencePipelineBuilder { TelemetryListener = listener }), new SlowCallCircuitBreakerStrategyOptions<int>());
+        var context = ResilienceContextPool.Shared.Get();
+
+        quiet.Enqueue(Opening(context));
+        heard.Enqueue(Opening(context));
+
+        Assert.Equal(0, quiet.Enqueued);
+        Assert.Equal(1, heard.Enqueued);
+        Assert.Empty(listener.Named(SlowCallCircuitBreakerConstants.OnCircuitOpened)); // heard only after the lock, by a dispatching flow
+        await heard.DispatchAsync(context);
+        Assert.Single(listener.Named(SlowCallCircuitBreakerConstants.OnCircuitOpened));
+        ResilienceContextPool.Shared.Return(context);
+    }
+
+    private static CircuitTransition<int> Opening(ResilienceContext context)
+        => new(context, CircuitState.Closed, CircuitState.Open, CircuitTransitionReason.FailureThreshold, Break, Outcome.FromResult(0));
 
     private static Outcome<int> Run(ResiliencePipeline<int> pipeline, Outcome<int> outcome)
     {
