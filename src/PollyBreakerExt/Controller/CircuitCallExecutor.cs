@@ -181,39 +181,43 @@ internal sealed class CircuitCallExecutor<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // Keeps the default hot path a single frame, as it was inline in ExecuteAsync.
     private ValueTask<Outcome<TResult>> Complete<TResult>(Outcome<TResult> outcome, ResilienceContext context, Permit permit)
     {
-        CallClassification classification;
         if (IsCancelledByCaller(outcome.Exception, context))
         {
-            classification = CallClassification.Ignored;
+            return Record(permit, CallClassification.Ignored, outcome, context);
         }
-        else if (_usesDefaultShouldHandle)
+
+        return _usesDefaultShouldHandle
+            ? Record(permit, DefaultShouldHandle<T>.IsFailure(outcome.Exception) ? CallClassification.Failure : CallClassification.Success, outcome, context)
+            : CompleteWithPredicate(outcome, context, permit);
+    }
+
+    /// <summary>Classifies a finished call by the user's predicate and records it.</summary>
+    /// <remarks>
+    /// Apart from <see cref="Complete"/>: a throwing predicate replaces the outcome, and inlined, that made the default
+    /// path copy the outcome through memory on every call (issue #19).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ValueTask<Outcome<TResult>> CompleteWithPredicate<TResult>(Outcome<TResult> outcome, ResilienceContext context, Permit permit)
+    {
+        ValueTask<bool> handled;
+        try
         {
-            classification = DefaultShouldHandle<T>.IsFailure(outcome.Exception) ? CallClassification.Failure : CallClassification.Success;
+            handled = _shouldHandle(new(context, Outcomes.As<TResult, T>(outcome)));
         }
-        else
-        {
-            ValueTask<bool> handled;
-            try
-            {
-                handled = _shouldHandle(new(context, Outcomes.As<TResult, T>(outcome)));
-            }
 #pragma warning disable CA1031 // A throwing predicate must not lose the call: it counts as a failure and its exception is the outcome.
-            catch (Exception exception)
+        catch (Exception exception)
 #pragma warning restore CA1031
-            {
-                handled = new(true);
-                outcome = Outcome.FromException<TResult>(exception);
-            }
-
-            if (!handled.IsCompletedSuccessfully)
-            {
-                return CompleteAfterPredicateAsync(handled, outcome, context, permit);
-            }
-
-            classification = handled.Result ? CallClassification.Failure : CallClassification.Success;
+        {
+            handled = new(true);
+            outcome = Outcome.FromException<TResult>(exception);
         }
 
-        return Record(permit, classification, outcome, context);
+        if (!handled.IsCompletedSuccessfully)
+        {
+            return CompleteAfterPredicateAsync(handled, outcome, context, permit);
+        }
+
+        return Record(permit, handled.Result ? CallClassification.Failure : CallClassification.Success, outcome, context);
     }
 
     private async ValueTask<Outcome<TResult>> CompleteAfterPredicateAsync<TResult>(ValueTask<bool> handled, Outcome<TResult> outcome, ResilienceContext context, Permit permit)

@@ -22,7 +22,8 @@ namespace PollyBreakerExt;
 /// transition made while no other one waits or is being raised skips the queue and the gate: it is kept in one slot and
 /// raised by whichever flow claims it first, normally the one that caused it (issue #19: the half-open cycle's three
 /// transitions no longer pay for the queue and the gate). It is the oldest transition not raised yet, so drainers raise
-/// or wait for it before anything queued after it.
+/// or wait for it before anything queued after it. When the pipeline has no <c>TelemetryListener</c> either, reporting
+/// runs no code of the user's: that is done at once, under the breaker's lock, with no slot.
 /// </para>
 /// </remarks>
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The gate never creates a wait handle; nothing to dispose.")]
@@ -46,6 +47,7 @@ internal sealed partial class CircuitEventDispatcher<T>
     private readonly Func<OnCircuitHalfOpenedArguments, ValueTask>? _onHalfOpened;
     private readonly Func<CircuitStateChangedArguments, ValueTask>? _onStateChanged;
     private readonly bool _hasObservers;
+    private readonly bool _telemetryListens; // false: reporting an event runs no code of the user's
 
     private ICircuitBreakerFleet? _fleet;
     private CircuitBreakerFleetMember? _fleetMember;
@@ -60,7 +62,11 @@ internal sealed partial class CircuitEventDispatcher<T>
         _onHalfOpened = options.OnHalfOpened;
         _onStateChanged = options.OnStateChanged;
         _hasObservers = _onOpened is not null || _onClosed is not null || _onHalfOpened is not null || _onStateChanged is not null;
+        _telemetryListens = PollyTelemetry.HasListener(telemetry);
     }
+
+    /// <summary>Gets how many transitions were left to be raised after their lock; read by the tests.</summary>
+    internal long Enqueued => Volatile.Read(ref _enqueued);
 
     /// <summary>Raised, after the callbacks, for every transition; the extensions' metrics and logs listen here.</summary>
     public event Action<CircuitStateChangedArguments>? StateChanged;
@@ -78,6 +84,14 @@ internal sealed partial class CircuitEventDispatcher<T>
         // Nothing queued, nothing being raised, and only telemetry listening: no queue needed to keep the order.
         if (!_hasObservers && _directState == NoDirect && Volatile.Read(ref _raised) == _enqueued && StateChanged is null && _fleet is null)
         {
+            if (!_telemetryListens)
+            {
+                // Nothing hears of it (no TelemetryListener): reported here, under the lock, as no user code runs, and
+                // nothing is left to raise.
+                ReportTelemetry(transition);
+                return;
+            }
+
             _direct = transition;
             Volatile.Write(ref _directState, DirectWaiting);
             Volatile.Write(ref _enqueued, _enqueued + 1);
@@ -149,86 +163,6 @@ internal sealed partial class CircuitEventDispatcher<T>
         while (current < target && Interlocked.CompareExchange(ref field, target, current) is var seen && seen != current)
         {
             current = seen;
-        }
-    }
-
-    /// <summary>
-    /// Drains every queued transition under <see cref="_syncGate"/>; used only when no callback of the user's can run,
-    /// so raising never awaits. A manual or fleet transition that finds another thread draining, or raising the slot's
-    /// transition, leaves its transition to that thread, which drains until the queue is empty.
-    /// </summary>
-    private void DrainSynchronously(bool waitForOtherFlows)
-    {
-        do
-        {
-            if (waitForOtherFlows)
-            {
-                _syncGate.Enter();
-            }
-            else if (!_syncGate.TryEnter())
-            {
-                return;
-            }
-
-            try
-            {
-                if (!DrainQueue(waitForOtherFlows))
-                {
-                    return; // the flow raising the slot's transition drains what follows it
-                }
-            }
-            finally
-            {
-                _syncGate.Exit();
-            }
-
-            // Re-checked after release: a transition queued while this drainer was leaving is not left behind.
-            waitForOtherFlows = false;
-        }
-        while (Volatile.Read(ref _pending) is { IsEmpty: false } || Volatile.Read(ref _directState) == DirectWaiting);
-    }
-
-    /// <summary>Raises, under the gate, the slot's transition and the queued ones in order; false when it left them to the slot's raiser.</summary>
-    private bool DrainQueue(bool waitForOtherFlows)
-    {
-        var spinner = default(SpinWait);
-        while (true)
-        {
-            // The queue is read before the slot: a transition queued after the slot's was made is seen with the slot's.
-            var pending = Volatile.Read(ref _pending);
-            var hasQueued = pending is { IsEmpty: false };
-            switch (Volatile.Read(ref _directState))
-            {
-                case DirectWaiting:
-                    _ = TryRaiseDirect();
-                    continue;
-
-                case DirectRaising:
-                    // Another flow raises the oldest transition. Waiting for it keeps the order, and this call returns only
-                    // after it; a manual transition, or the raiser's own listener, must not wait: the raiser drains after.
-                    if (!waitForOtherFlows || Volatile.Read(ref _directRaiser) == Environment.CurrentManagedThreadId)
-                    {
-                        return false;
-                    }
-
-                    spinner.SpinOnce();
-                    continue;
-            }
-
-            if (!hasQueued || !pending!.TryDequeue(out var transition))
-            {
-                return true;
-            }
-
-            try
-            {
-                NotifyObservers(Report(transition)); // no callback of the user's: nothing to await
-            }
-            finally
-            {
-                // Counted even when a throwing TelemetryListener cut it short, so later dispatches do not wait for it.
-                Volatile.Write(ref _raised, _raised + 1);
-            }
         }
     }
 

@@ -21,7 +21,7 @@ internal sealed partial class CircuitStateController<T>
     /// <summary>Starts the breaker isolated, before any call: its manual control was isolated when it was built.</summary>
     public void StartIsolated()
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             _state = CircuitState.Isolated;
             _blockedUntil = long.MaxValue;
@@ -32,7 +32,7 @@ internal sealed partial class CircuitStateController<T>
     {
         CircuitBreakerFleetMember? member;
         ICircuitBreakerFleet? fleet;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             // Under the lock, so a JoinFleet that has not told its fleet yet sees the disposal and leaves again.
             Volatile.Write(ref _disposed, true);
@@ -52,7 +52,7 @@ internal sealed partial class CircuitStateController<T>
         ArgumentNullException.ThrowIfNull(fleet);
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
         CircuitBreakerFleetMember member;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (_fleet is not null || IsDisposed)
             {
@@ -83,7 +83,7 @@ internal sealed partial class CircuitStateController<T>
         }
 
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             _generation++;
             _health.SetGeneration(_generation);
@@ -106,7 +106,7 @@ internal sealed partial class CircuitStateController<T>
         }
 
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             _generation++;
             _health.SetGeneration(_generation);
@@ -125,7 +125,7 @@ internal sealed partial class CircuitStateController<T>
 
         remainingBreak = BreakDurationSource<T>.Clamp(remainingBreak);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             var now = _timeProvider.GetTimestamp();
             var until = Timestamps.AddSaturating(now, ToTimestamp(remainingBreak));
@@ -156,7 +156,7 @@ internal sealed partial class CircuitStateController<T>
         }
 
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (_state is CircuitState.Open or CircuitState.HalfOpen)
             {
@@ -195,7 +195,7 @@ internal sealed partial class CircuitStateController<T>
             return true;
         }
 
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (_state == CircuitState.Open && _blockedUntil <= now)
             {

@@ -42,7 +42,7 @@ internal sealed partial class CircuitStateController<T>
         rejection = null!;
         var now = _timeProvider.GetTimestamp();
         TimeSpan left;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (!_ramping || _state != CircuitState.Closed)
             {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Telemetry;
@@ -25,7 +26,7 @@ internal sealed partial class CircuitStateController<T>
             // Ignored, or admitted before a manual transition (re-checked under the lock): it only gives back what it holds.
             if (permit.IsProbe || permit.IsTracked)
             {
-                lock (_lock)
+                using (_lock.EnterScope())
                 {
                     ReleaseHeld_NeedsLock(permit);
                 }
@@ -56,7 +57,19 @@ internal sealed partial class CircuitStateController<T>
             }
         }
 
-        lock (_lock)
+        return ExitUnderLock(held, isFailure, isSlow, now, outcome, context, out pendingOpening);
+    }
+
+    /// <summary>Records, under the lock, a completed call that <see cref="Exit"/> could not record without it.</summary>
+    /// <remarks>
+    /// Out of line: inlined, its transitions' locals (their outcomes and contexts) made every call's frame hundreds of
+    /// bytes that the prologue zeroes, lock-free successes included (issue #19).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool ExitUnderLock<TResult>(in Permit held, bool isFailure, bool isSlow, long now, in Outcome<TResult> outcome, ResilienceContext context, out PendingOpening? pendingOpening)
+    {
+        pendingOpening = null;
+        using (_lock.EnterScope())
         {
             var isProbeOfThisEpisode = held.IsProbe && IsProbeOfThisEpisode_NeedsLock(held);
             ReleaseHeld_NeedsLock(held);
@@ -86,9 +99,10 @@ internal sealed partial class CircuitStateController<T>
     }
 
     /// <summary>Judges, under the lock, a success recorded without it, when a trip condition may hold (rule 1).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // as ExitUnderLock
     private bool JudgeRecordedSuccess<TResult>(long now, in Outcome<TResult> outcome, ResilienceContext context, out PendingOpening? pendingOpening)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             return Judge_NeedsLock(now, _health.Judge(now), outcome, context, out pendingOpening);
         }

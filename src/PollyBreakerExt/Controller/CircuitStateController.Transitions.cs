@@ -31,7 +31,7 @@ internal sealed partial class CircuitStateController<T>
     {
         {
             var breakDuration = await _breaks.GenerateAsync(opening, context, _timeProvider).ConfigureAwait(context.ContinueOnCapturedContext);
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 // Unless another transition came first and announced this opening with BreakDuration.
                 if (_unannouncedOpening is { } transition && _epoch == opening.Epoch)

@@ -17,7 +17,7 @@ namespace PollyBreakerExt;
 /// </remarks>
 internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreakerHandle, IDisposable
 {
-    private readonly Lock _lock = new();
+    private readonly BreakerLock _lock = new();
     private readonly TimeProvider _timeProvider;
     private readonly ResilienceStrategyTelemetry _telemetry;
     private readonly CircuitHealthPolicy _health;
@@ -102,7 +102,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     {
         get
         {
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 return _health.GetCounts(_timeProvider.GetTimestamp()).ToMetrics();
             }
@@ -113,7 +113,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     {
         get
         {
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 return _state == CircuitState.Open ? TimeLeft(_timeProvider.GetTimestamp()) : null;
             }
@@ -125,7 +125,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
     {
         get
         {
-            lock (_lock)
+            using (_lock.EnterScope())
             {
                 return _state == CircuitState.HalfOpen ? _probes.Holding(_timeProvider.GetTimestamp()) : 0;
             }
@@ -187,7 +187,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
             return RejectOrShadow(CircuitState.Open, context, now, ref permit, out rejection);
         }
 
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (TryEnter_NeedsLock(now, context, ref permit, ref raiseEvents, ref pendingOpening))
             {
@@ -221,7 +221,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
         pendingOpening = null;
         rejection = null!;
         CircuitState state;
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             if (!_health.JudgeInFlight(now) || _state != CircuitState.Closed || _health.TripReason(_health.GetCounts(now)) is not { } reason)
             {
@@ -306,7 +306,7 @@ internal sealed partial class CircuitStateController<T> : SlowCallCircuitBreaker
 
     private long AdmitCompacting(long start)
     {
-        lock (_lock)
+        using (_lock.EnterScope())
         {
             return _health.AdmitCompacting(start, 0);
         }

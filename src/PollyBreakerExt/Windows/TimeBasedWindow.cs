@@ -119,6 +119,7 @@ internal sealed class TimeBasedWindow : ISlidingWindow
         timestamp = Math.Max(timestamp, LastTimestamp());
         _lastTimestamp = timestamp;
         Evict(timestamp);
+        var heldFailuresOrSlowCalls = (_failures | _slowCalls) != 0;
 
         // Divisions are the costly part of recording; skip them while the call lands in the same bucket as the last one.
         if (timestamp < _currentBucketStart || timestamp >= _currentBucketEnd)
@@ -154,10 +155,12 @@ internal sealed class TimeBasedWindow : ISlidingWindow
         {
             FoldStripes(current); // successes without the lock count for this call's bucket from now on
         }
-        else if (isFailure || isSlow)
+        else if ((isFailure || isSlow) && !heldFailuresOrSlowCalls)
         {
             // A success recorded without the lock reads these counts after its own record: either the counts below see
-            // that record, or the success sees this failure or slow call and takes the lock to be judged.
+            // that record, or the success sees this failure or slow call and takes the lock to be judged. A window that
+            // held one already needs no fence: it was written under an earlier hold of the lock, and only this hold can
+            // lower it, so the success sees one either way (issue #19: the half-open cycle's second failure).
             Interlocked.MemoryBarrier();
         }
 

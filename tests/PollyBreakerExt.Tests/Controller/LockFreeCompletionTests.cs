@@ -15,12 +15,12 @@ public class LockFreeCompletionTests
     {
         var breaker = new Breaker(new SlowCallCircuitBreakerStrategyOptions<int>()); // the defaults: in-flight tracking on
         breaker.Succeed(); // the first record names the bucket successes without the lock count for
-        var gate = (Lock)typeof(CircuitStateController<int>).GetField("_lock", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(Controller(breaker))!;
+        var gate = (BreakerLock)typeof(CircuitStateController<int>).GetField("_lock", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(Controller(breaker))!;
         using var held = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         var holder = new Thread(() =>
         {
-            lock (gate)
+            using (gate.EnterScope())
             {
                 held.Set();
                 release.Wait();
