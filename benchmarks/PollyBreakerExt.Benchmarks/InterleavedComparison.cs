@@ -101,15 +101,19 @@ internal static class InterleavedComparison
             context.Properties.Set(TenantKey, $"tenant-{i}");
             return context;
         }).ToArray();
+        // Indexed without a division: an integer division per call (about 4 ns here) is not the breaker's cost, and the
+        // unkeyed baseline does not pay it.
         return n =>
         {
-            for (var i = 0; i < n; i++)
+            for (int i = 0, k = 0; i < n; i++)
             {
-                var pending = pipeline.ExecuteOutcomeAsync(static (_, s) => Outcome.FromResultAsValueTask(s), contexts[i % contexts.Length], i);
+                var pending = pipeline.ExecuteOutcomeAsync(static (_, s) => Outcome.FromResultAsValueTask(s), contexts[k], i);
                 if (!pending.IsCompletedSuccessfully)
                 {
                     throw new InvalidOperationException("A closed-path call went asynchronous.");
                 }
+
+                k = k + 1 == contexts.Length ? 0 : k + 1;
             }
         };
     }

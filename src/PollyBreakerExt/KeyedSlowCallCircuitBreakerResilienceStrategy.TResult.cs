@@ -18,19 +18,11 @@ internal sealed class KeyedSlowCallCircuitBreakerResilienceStrategy<T> : Resilie
         ResilienceContext context,
         TState state)
     {
-        CircuitCallExecutor<T> executor;
-        KeyedCircuitBreaker<T>? toStamp;
-        try
-        {
-            executor = Breakers.Select(context, out toStamp);
-        }
-#pragma warning disable CA1031 // A throwing selector's exception is the call's outcome, as everywhere in Polly; the call is not run.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            return new(Outcome.FromException<T>(exception));
-        }
+        var executor = Breakers.Select(context, out var toStamp, out var failure);
 
-        return executor.ExecuteAsync(callback, context, state, toStamp);
+        // A throwing selector's exception is the call's outcome, as everywhere in Polly; the call is not run.
+        return executor is null
+            ? new(Outcome.FromException<T>(failure!))
+            : executor.ExecuteAsync(callback, context, state, toStamp);
     }
 }

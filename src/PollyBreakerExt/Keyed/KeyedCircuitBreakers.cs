@@ -86,22 +86,38 @@ internal sealed class KeyedCircuitBreakers<T> : IKeyedCircuitBreakers, IManualCo
     /// (<see cref="CircuitCallExecutor{T}.ExecuteAsync{TResult, TState}(Func{ResilienceContext, TState, ValueTask{Outcome{TResult}}}, ResilienceContext, TState, KeyedCircuitBreaker{T})"/>),
     /// so the clock is read once per call. A new key is stamped here, the default breaker never.
     /// </summary>
-    public CircuitCallExecutor<T> Select(ResilienceContext context, out KeyedCircuitBreaker<T>? toStamp)
+    /// <returns>
+    /// The key's breaker, or <see langword="null"/> with the exception in <paramref name="failure"/> when the selector (or
+    /// the registry or fleet told of a new key's breaker) threw. Caught here, not by the caller, so that the caller's hot
+    /// path has no exception handler to keep its locals out of registers.
+    /// </returns>
+    public CircuitCallExecutor<T>? Select(ResilienceContext context, out KeyedCircuitBreaker<T>? toStamp, out Exception? failure)
     {
         toStamp = null;
-        var key = _selector(context);
-        if (key is null)
+        failure = null;
+        try
         {
-            return Default;
-        }
+            var key = _selector(context);
+            if (key is null)
+            {
+                return Default;
+            }
 
-        if (_breakers.TryGetValue(key, out var breaker))
+            if (_breakers.TryGetValue(key, out var breaker))
+            {
+                toStamp = breaker;
+                return breaker.Executor;
+            }
+
+            return Add(key, _timeProvider.GetTimestamp());
+        }
+#pragma warning disable CA1031 // The exception becomes the call's outcome.
+        catch (Exception exception)
+#pragma warning restore CA1031
         {
-            toStamp = breaker;
-            return breaker.Executor;
+            failure = exception;
+            return null;
         }
-
-        return Add(key, _timeProvider.GetTimestamp());
     }
 
     public SlowCallCircuitBreakerHandle? Find(string? key)
