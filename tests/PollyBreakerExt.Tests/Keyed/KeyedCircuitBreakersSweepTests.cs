@@ -22,6 +22,13 @@ public class KeyedCircuitBreakersSweepTests
     private static string[] Present(KeyedBreaker breaker, IEnumerable<string> keys)
         => keys.Where(key => breaker.Keys.Find(key) is not null).ToArray();
 
+    private static void OnAnotherThread(Action action)
+    {
+        var thread = new Thread(() => action());
+        thread.Start();
+        thread.Join();
+    }
+
     [Fact]
     public void A_sweep_forgets_the_least_recently_used_down_to_MaxKeys_less_a_sixteenth_and_the_next_comes_past_MaxKeys_again()
     {
@@ -40,7 +47,7 @@ public class KeyedCircuitBreakersSweepTests
 
         breaker.Succeed(keys[17]); // 16: no sweep
         Assert.Equal(16, breaker.Provider.KeyCount);
-        breaker.Succeed(keys[18]); // 17: down to 15 again
+        OnAnotherThread(() => breaker.Succeed(keys[18])); // 17: down to 15 again, whichever thread swept before
 
         Assert.Equal(keys[4..19], Present(breaker, keys));
     }
@@ -114,6 +121,48 @@ public class KeyedCircuitBreakersSweepTests
 
         Assert.Equal(42, added!.Value.Result);
         Assert.Equal(["b", "c", "d"], Present(breaker, ["old", "b", "c", "d"]));
+    }
+
+    [Fact]
+    public async Task A_sweep_that_finds_the_idle_check_already_brought_the_count_down_leaves_the_next_sweep_where_it_was()
+    {
+        var breaker = Keyed(maxKeys: 16, idle: TimeSpan.FromSeconds(10));
+        var held = Enumerable.Range(0, 16).Select(i => $"held-{i}").ToArray();
+        foreach (var key in held)
+        {
+            breaker.Succeed(key);
+            await breaker.Keys.Find(key)!.IsolateAsync(); // isolated by its own handle: not forgettable
+        }
+
+        breaker.Succeed("n1"); // 17 keys, none forgettable: the next sweep past 17 + 1 = 18
+        foreach (var key in held)
+        {
+            await breaker.Keys.Find(key)!.CloseAsync();
+        }
+
+        breaker.Succeed("n2"); // 18: no sweep
+        breaker.Time.Advance(TimeSpan.FromSeconds(5));
+        foreach (var key in held[2..])
+        {
+            breaker.Succeed(key); // used at 5 s: not idle at the check at 10 s
+        }
+
+        breaker.Telemetry.OnWrite = name =>
+        {
+            if (name == SlowCallCircuitBreakerConstants.OnSlowCallCircuitBreakerCreated)
+            {
+                // While n3's breaker is announced, the idle check at 10 s forgets held-0, held-1, n1 and n2: 15 keys left.
+                breaker.Telemetry.OnWrite = null;
+                breaker.Time.Advance(TimeSpan.FromSeconds(5));
+            }
+        };
+        breaker.Succeed("n3"); // 19 past 18: its sweep finds 15 keys, nothing to forget
+        Assert.Equal(15, breaker.Provider.KeyCount);
+
+        breaker.Succeed("n4");
+        breaker.Succeed("n5"); // 17, not past 18: no sweep
+
+        Assert.Equal(17, breaker.Provider.KeyCount);
     }
 
     private sealed class HookedFleet : ICircuitBreakerFleet
