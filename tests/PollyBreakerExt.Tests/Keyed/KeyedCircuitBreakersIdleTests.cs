@@ -9,24 +9,27 @@ namespace PollyBreakerExt.Tests.Keyed;
 /// </summary>
 public class KeyedCircuitBreakersIdleTests
 {
-    [Fact]
-    public void An_idle_key_is_forgotten_by_the_first_check_at_or_after_its_timeout_and_checks_come_a_tenth_of_it_apart()
+    [Theory]
+    [InlineData(10)]
+    [InlineData(10 * 60 * 60)] // ten hours: still a tenth, not the daily check of timeouts past ten days
+    public void An_idle_key_is_forgotten_by_the_first_check_at_or_after_its_timeout_and_checks_come_a_tenth_of_it_apart(int timeoutSeconds)
     {
+        var timeout = TimeSpan.FromSeconds(timeoutSeconds);
         var options = NewOptions(failureThreshold: 3);
-        options.KeyIdleTimeout = TimeSpan.FromSeconds(10);
+        options.KeyIdleTimeout = timeout;
         var breaker = new KeyedBreaker(options);
         breaker.Succeed("on-a-check");
-        breaker.Time.Advance(TimeSpan.FromSeconds(0.5));
+        breaker.Time.Advance(timeout * 0.05);
         breaker.Succeed("between-checks");
 
-        breaker.Time.Advance(TimeSpan.FromSeconds(9.5)); // the check at 10 s
+        breaker.Time.Advance(timeout * 0.95); // the check at the timeout
         Assert.Null(breaker.Keys.Find("on-a-check")); // idle for exactly the timeout
         Assert.NotNull(breaker.Keys.Find("between-checks"));
 
-        breaker.Time.Advance(TimeSpan.FromSeconds(0.5)); // 10.5 s: idle for the timeout, but no check since 10 s
+        breaker.Time.Advance(timeout * 0.05); // idle for the timeout, but no check since
         Assert.NotNull(breaker.Keys.Find("between-checks"));
 
-        breaker.Time.Advance(TimeSpan.FromSeconds(0.5)); // the check at 11 s
+        breaker.Time.Advance(timeout * 0.05); // the check at 1.1 timeouts
         Assert.Null(breaker.Keys.Find("between-checks"));
     }
 
