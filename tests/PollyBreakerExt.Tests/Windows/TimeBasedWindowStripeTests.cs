@@ -7,7 +7,6 @@ namespace PollyBreakerExt.Tests.Windows;
 public class TimeBasedWindowStripeTests
 {
     private const long Duration = 100; // buckets 10 wide
-    private const int HalfStripeLimit = 1 << 25; // TimeBasedWindow.MaxStripeCount / 2
 
     [Fact]
     public void A_success_without_the_lock_is_refused_until_a_record_under_it_names_the_bucket()
@@ -90,7 +89,7 @@ public class TimeBasedWindowStripeTests
     }
 
     [Fact]
-    public void A_record_after_a_later_success_without_the_lock_counts_at_the_successs_time()
+    public void A_record_after_a_later_success_without_the_lock_counts_at_the_time_of_that_success()
     {
         var window = new TimeBasedWindow(Duration, failureThreshold: 1);
         window.Record(isFailure: false, isSlow: false, 0);
@@ -100,20 +99,6 @@ public class TimeBasedWindowStripeTests
 
         Assert.True(window.GetCounts(109).FailureThresholdReached); // the failure counts as at 9
         Assert.False(window.GetCounts(110).FailureThresholdReached);
-    }
-
-    [Fact]
-    public void A_record_under_the_lock_empties_the_stripes_once_they_hold_more_than_half_their_limit()
-    {
-        var window = new TimeBasedWindow(Duration, failureThreshold: null);
-        window.Record(isFailure: false, isSlow: false, 5);
-        Assert.Equal(0, RefusedOf(window, HalfStripeLimit + 1));
-
-        window.Record(isFailure: false, isSlow: false, 5); // folds them into their bucket
-
-        // Not emptied, the stripe would reach its limit within these: one processor's successes all land in one stripe.
-        Assert.Equal(0, RefusedOf(window, HalfStripeLimit));
-        Assert.Equal(2 + (2 * HalfStripeLimit) + 1, window.GetCounts(5).Calls);
     }
 
     [Fact]
@@ -159,20 +144,5 @@ public class TimeBasedWindowStripeTests
 
         Assert.False(window.TryRecordSuccess(5, generation: 1));
         Assert.True(window.HasFailuresOrSlowCalls); // so a success is always judged under the lock
-    }
-
-    /// <summary>Records <paramref name="successes"/> successes without the lock, at 5; returns how many were refused.</summary>
-    private static int RefusedOf(TimeBasedWindow window, int successes)
-    {
-        var refused = 0;
-        for (var i = 0; i < successes; i++)
-        {
-            if (!window.TryRecordSuccess(5, generation: 0))
-            {
-                refused++;
-            }
-        }
-
-        return refused;
     }
 }
