@@ -338,4 +338,29 @@ public class InFlightCallsTests
 
         Assert.False(calls.MayHaveReached(now: 1_000)); // they count for nothing: no admission takes the lock for them
     }
+
+    [Fact]
+    public void A_judgement_that_counts_nothing_leaves_no_call_to_judge()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        var freed = calls.Admit(start: 100, probeGeneration: 0);
+        calls.Admit(start: 105, probeGeneration: 0);
+        Assert.True(calls.TryReleaseWithoutLock(freed));
+
+        Assert.Equal(0, calls.CountReached(now: 110)); // the freed call's start was the oldest: a walk that counts nothing
+
+        Assert.False(calls.MayHaveReached(now: 114)); // no judgement needed until the other call reaches the threshold
+    }
+
+    [Fact]
+    public void A_forget_of_running_calls_and_probes_renews_the_oldest_start()
+    {
+        var calls = new InFlightCalls(threshold: 10);
+        calls.Admit(start: 0, probeGeneration: 0);
+        calls.Admit(start: 0, probeGeneration: 1);
+
+        calls.Forget();
+
+        Assert.False(calls.MayHaveReached(now: 1_000));
+    }
 }

@@ -78,6 +78,30 @@ public class TimeBasedWindowStripeTests
     }
 
     [Fact]
+    public void A_success_without_the_lock_counts_while_its_bucket_has_a_part_inside_the_window()
+    {
+        var window = new TimeBasedWindow(Duration, failureThreshold: null);
+        window.Record(isFailure: false, isSlow: false, 5);
+        Assert.Equal(1, window.GetCounts(100).Calls); // the bucket [0, 10) is the oldest one still inside
+
+        Assert.True(window.TryRecordSuccess(9, generation: 0));
+        Assert.Equal(2, window.GetCounts(109).Calls);
+    }
+
+    [Fact]
+    public void A_record_after_a_later_success_without_the_lock_counts_at_the_time_of_that_success()
+    {
+        var window = new TimeBasedWindow(Duration, failureThreshold: 1);
+        window.Record(isFailure: false, isSlow: false, 0);
+        Assert.True(window.TryRecordSuccess(9, generation: 0));
+
+        window.Record(isFailure: true, isSlow: false, 5); // completed before the success, recorded after it: time stays monotonic
+
+        Assert.True(window.GetCounts(109).FailureThresholdReached); // the failure counts as at 9
+        Assert.False(window.GetCounts(110).FailureThresholdReached);
+    }
+
+    [Fact]
     public void It_says_whether_it_holds_a_failure_or_a_slow_call()
     {
         var window = new TimeBasedWindow(Duration, failureThreshold: null);
