@@ -274,6 +274,41 @@ public class SlowCallCircuitBreakerManualControlTests
         Assert.Single(breaker.Transitions);
     }
 
+    [Fact]
+    public async Task Isolating_one_breaker_by_its_handle_with_a_cancelled_token_throws_and_leaves_it_closed()
+    {
+        var breaker = WithControl(new SlowCallCircuitBreakerManualControl());
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => HandleOf(breaker).IsolateAsync(cancelled.Token));
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Empty(breaker.Transitions);
+    }
+
+    [Fact]
+    public async Task Close_completes_at_once_while_another_flow_runs_the_breakers_callbacks_and_its_own_run_after_them()
+    {
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var control = new SlowCallCircuitBreakerManualControl();
+        var options = NewOptions(failureThreshold: 1);
+        options.ManualControl = control;
+        options.OnOpened = _ => new(hold.Task);
+        var breaker = new Breaker(options);
+        var failing = breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("boom"))).AsTask();
+        Assert.False(failing.IsCompleted); // its OnOpened is running
+
+        var closing = control.CloseAsync();
+
+        Assert.True(closing.IsCompleted); // waiting could deadlock: the running callback may await the close
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        hold.SetResult();
+        await failing;
+        await closing;
+        Assert.Equal([CircuitState.Open, CircuitState.Closed], breaker.Transitions.Select(t => t.NewState));
+    }
+
     private static SlowCallCircuitBreakerHandle HandleOf(Breaker breaker)
         => Assert.IsType<OnSlowCallCircuitBreakerCreatedArguments>(Assert.Single(breaker.Telemetry.Named("OnSlowCallCircuitBreakerCreated")).Arguments).Breaker;
 }

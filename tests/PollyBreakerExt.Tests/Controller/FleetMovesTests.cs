@@ -1,0 +1,74 @@
+using PollyBreakerExt.Tests.Fleet;
+using PollyBreakerExt.Tests.Utils;
+using static PollyBreakerExt.Tests.Utils.Breaker;
+
+namespace PollyBreakerExt.Tests.Controller;
+
+/// <summary>DESIGN W1: the moves a fleet makes on a breaker from outside its call path, and what the breaker accepts.</summary>
+public class FleetMovesTests
+{
+    private static (Breaker Breaker, CircuitBreakerFleetMember Member) FleetBreaker(Func<OnCircuitOpenedArguments<int>, ValueTask>? onOpened = null)
+    {
+        var fleet = new RecordingFleet();
+        var options = NewOptions(failureThreshold: 1, breakDuration: TimeSpan.FromSeconds(30), successThreshold: 2);
+        options.Fleet = fleet;
+        options.OnOpened = onOpened;
+        var breaker = new Breaker(options);
+        return (breaker, Assert.Single(fleet.Members));
+    }
+
+    [Fact]
+    public void A_breaker_refuses_to_join_no_fleet()
+    {
+        var (_, member) = FleetBreaker();
+
+        Assert.Throws<ArgumentNullException>(() => member.Breaker.JoinFleet(null!, "other"));
+    }
+
+    [Fact]
+    public async Task A_fleet_opening_with_a_break_already_over_opens_for_no_time()
+    {
+        var (breaker, member) = FleetBreaker();
+
+        await member.OpenAsync(TimeSpan.FromSeconds(-5)); // the other replica's break ended while its message travelled
+
+        var transition = Assert.Single(breaker.Transitions);
+        Assert.Equal((CircuitState.Open, TimeSpan.Zero), (transition.NewState, transition.BreakDuration));
+        Assert.Equal(TimeSpan.Zero, member.Breaker.RetryAfter);
+    }
+
+    [Fact]
+    public async Task A_fleet_opening_of_a_half_open_breaker_does_not_blame_the_failure_that_opened_it_before()
+    {
+        var (breaker, member) = FleetBreaker();
+        breaker.Fail();
+        breaker.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(42, breaker.Succeed().Result);
+        Assert.Equal(CircuitState.HalfOpen, breaker.State);
+
+        await member.OpenAsync(TimeSpan.FromSeconds(10));
+
+        var rejection = Assert.IsType<BrokenCircuitException>(breaker.Succeed().Exception);
+        Assert.Null(rejection.InnerException); // another replica's failure opened it: this one has no exception to give
+    }
+
+    [Fact]
+    public async Task Fleet_moves_complete_at_once_while_another_flow_runs_the_breakers_callbacks()
+    {
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (breaker, member) = FleetBreaker(_ => new(hold.Task));
+        var failing = breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("boom"))).AsTask();
+        Assert.False(failing.IsCompleted); // its OnOpened is running
+
+        var closing = member.CloseAsync();
+        var opening = member.OpenAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(closing.IsCompleted); // waiting could deadlock: the running callback may await the fleet
+        Assert.True(opening.IsCompleted);
+        Assert.Equal(CircuitState.Open, breaker.State);
+        hold.SetResult();
+        await failing;
+        await Task.WhenAll(closing, opening);
+        Assert.Equal([CircuitState.Open, CircuitState.Closed, CircuitState.Open], breaker.Transitions.Select(t => t.NewState));
+    }
+}
