@@ -134,4 +134,27 @@ public class HalfOpenProbeCapTests
             Assert.Equal(0, cap.Holding(episode * 10));
         }
     }
+
+    [Fact]
+    public void Overlapping_episodes_whose_earlier_probes_end_first_never_fill_the_cap()
+    {
+        var cap = new HalfOpenProbeCap(capacity: 3, Break);
+        var probes = new List<int>();
+        for (var episode = 0; episode < 3; episode++)
+        {
+            Assert.True(cap.TryAdmit(episode, cap.NextGeneration, out var probe));
+            probes.Add(probe);
+        }
+
+        cap.Release(probes[1]); // from the middle of the list
+        cap.Release(probes[0]);
+        Assert.True(cap.TryAdmit(3, cap.NextGeneration, out var fourth));
+        cap.Release(probes[2]);
+        Assert.True(cap.TryAdmit(4, cap.NextGeneration, out var fifth));
+
+        Assert.Equal(2, cap.Holding(4));
+        cap.Release(fourth);
+        cap.Release(fifth);
+        Assert.Equal(0, cap.Holding(4));
+    }
 }
