@@ -291,10 +291,29 @@ public class SlowCallCircuitBreakerManualControlTests
     public async Task Close_completes_at_once_while_another_flow_runs_the_breakers_callbacks_and_its_own_run_after_them()
     {
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var order = new List<string>();
         var control = new SlowCallCircuitBreakerManualControl();
         var options = NewOptions(failureThreshold: 1);
         options.ManualControl = control;
-        options.OnOpened = _ => new(hold.Task);
+        options.OnOpened = async _ =>
+        {
+            await hold.Task;
+            lock (order)
+            {
+                order.Add("opened");
+            }
+        };
+        options.OnClosed = _ =>
+        {
+            lock (order)
+            {
+                order.Add("closed");
+            }
+
+            closed.SetResult();
+            return default;
+        };
         var breaker = new Breaker(options);
         var failing = breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("boom"))).AsTask();
         Assert.False(failing.IsCompleted); // its OnOpened is running
@@ -304,9 +323,8 @@ public class SlowCallCircuitBreakerManualControlTests
         Assert.True(closing.IsCompleted); // waiting could deadlock: the running callback may await the close
         Assert.Equal(CircuitState.Closed, breaker.State);
         hold.SetResult();
-        await failing;
-        await closing;
-        Assert.Equal([CircuitState.Open, CircuitState.Closed], breaker.Transitions.Select(t => t.NewState));
+        await Task.WhenAll(failing, closing, closed.Task).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["opened", "closed"], order);
     }
 
     private static SlowCallCircuitBreakerHandle HandleOf(Breaker breaker)
