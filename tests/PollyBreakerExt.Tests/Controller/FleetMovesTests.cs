@@ -78,4 +78,42 @@ public class FleetMovesTests
         hold.SetResult();
         await Task.WhenAll(failing, closing, opening, reopened.Task).WaitAsync(TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public void A_fleet_reopening_the_breaker_while_it_asks_to_probe_keeps_the_new_break_over_the_wait_it_answers()
+    {
+        var fleet = new ReopeningFleet(reopenFor: TimeSpan.FromSeconds(60), answerWait: TimeSpan.FromSeconds(1));
+        var options = NewOptions(failureThreshold: 1, breakDuration: TimeSpan.FromSeconds(30));
+        options.Fleet = fleet;
+        var breaker = new Breaker(options);
+        breaker.Fail();
+        breaker.Advance(TimeSpan.FromSeconds(30));
+
+        Assert.IsType<BrokenCircuitException>(breaker.Succeed().Exception);
+
+        Assert.Equal(TimeSpan.FromSeconds(60), fleet.Member!.Breaker.RetryAfter); // the answer's wait was for the old break
+    }
+
+    /// <summary>Another replica's opening arrives between the probing question and its answer, as it may over the network.</summary>
+    private sealed class ReopeningFleet(TimeSpan reopenFor, TimeSpan answerWait) : ICircuitBreakerFleet
+    {
+        public CircuitBreakerFleetMember? Member { get; private set; }
+
+        public void Join(CircuitBreakerFleetMember member) => Member = member;
+
+        public void Leave(CircuitBreakerFleetMember member)
+        {
+        }
+
+        public void OnTransition(CircuitBreakerFleetMember member, in CircuitStateChangedArguments args)
+        {
+        }
+
+        public bool TryBeginProbing(CircuitBreakerFleetMember member, out TimeSpan retryAfter)
+        {
+            member.OpenAsync(reopenFor).GetAwaiter().GetResult();
+            retryAfter = answerWait;
+            return false;
+        }
+    }
 }
