@@ -274,6 +274,59 @@ public class SlowCallCircuitBreakerManualControlTests
         Assert.Single(breaker.Transitions);
     }
 
+    [Fact]
+    public async Task Isolating_one_breaker_by_its_handle_with_a_cancelled_token_throws_and_leaves_it_closed()
+    {
+        var breaker = WithControl(new SlowCallCircuitBreakerManualControl());
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => HandleOf(breaker).IsolateAsync(cancelled.Token));
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Empty(breaker.Transitions);
+    }
+
+    [Fact]
+    public async Task Close_completes_at_once_while_another_flow_runs_the_breakers_callbacks_and_its_own_run_after_them()
+    {
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var order = new List<string>();
+        var control = new SlowCallCircuitBreakerManualControl();
+        var options = NewOptions(failureThreshold: 1);
+        options.ManualControl = control;
+        options.OnOpened = async _ =>
+        {
+            await hold.Task;
+            lock (order)
+            {
+                order.Add("opened");
+            }
+        };
+        options.OnClosed = _ =>
+        {
+            lock (order)
+            {
+                order.Add("closed");
+            }
+
+            closed.SetResult();
+            return default;
+        };
+        var breaker = new Breaker(options);
+        var failing = breaker.RunAsync(_ => Outcome.FromExceptionAsValueTask<int>(new InvalidOperationException("boom"))).AsTask();
+        Assert.False(failing.IsCompleted); // its OnOpened is running
+
+        var closing = control.CloseAsync();
+
+        Assert.True(closing.IsCompleted); // waiting could deadlock: the running callback may await the close
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        hold.SetResult();
+        await Task.WhenAll(failing, closing, closed.Task).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["opened", "closed"], order);
+    }
+
     private static SlowCallCircuitBreakerHandle HandleOf(Breaker breaker)
         => Assert.IsType<OnSlowCallCircuitBreakerCreatedArguments>(Assert.Single(breaker.Telemetry.Named("OnSlowCallCircuitBreakerCreated")).Arguments).Breaker;
 }

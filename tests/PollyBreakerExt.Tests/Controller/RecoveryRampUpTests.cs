@@ -42,6 +42,7 @@ public class RecoveryRampUpTests(ITestOutputHelper output)
         Assert.Contains("rising share", rejection.Message, StringComparison.Ordinal);
         var rejected = (OnCircuitRejectedArguments)breaker.Telemetry.Named(SlowCallCircuitBreakerConstants.OnCircuitRejected)[^1].Arguments!;
         Assert.True(rejected.IsRecoveryRamp);
+        Assert.False(rejected.IsShadow); // rejected for real: the call did not run
         Assert.Equal(CircuitState.Closed, rejected.State);
         Assert.Equal(TimeSpan.FromSeconds(60), rejected.RetryAfter);
     }
