@@ -33,6 +33,5 @@ public class ShadowOpeningEventsTests
         Assert.Equal(CircuitState.Open, breaker.State);
         release.SetResult(Outcome.FromResult(1));
         await Task.WhenAll(hung);
-
     }
 }
