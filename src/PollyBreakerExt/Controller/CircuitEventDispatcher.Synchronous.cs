@@ -13,6 +13,13 @@ internal sealed partial class CircuitEventDispatcher<T>
     /// </summary>
     private void DrainSynchronously(bool waitForOtherFlows)
     {
+        // A listener causing a transition on the draining thread: the lock would let it in, and its transition would be
+        // raised inside the one being raised. The drainer raises it next, as it drains until the queue is empty.
+        if (_syncGate.IsHeldByCurrentThread)
+        {
+            return;
+        }
+
         do
         {
             if (waitForOtherFlows)

@@ -269,4 +269,52 @@ public class CircuitEventDispatcherTests
         Assert.Equal(CircuitState.Open, breaker.State);
         Assert.Equal("observer bug", Assert.Single(breaker.Telemetry.Named("OnCircuitCallbackFailed")).Exception!.Message);
     }
+
+    [Fact]
+    public void A_throwing_fleet_is_isolated_like_a_callback()
+    {
+        var options = NewOptions(failureThreshold: 1);
+        options.Fleet = new ThrowingFleet();
+        var breaker = new Breaker(options);
+
+        var outcome = breaker.Fail();
+
+        Assert.Equal("boom", outcome.Exception!.Message);
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Single(breaker.Transitions); // the callbacks still ran
+        Assert.Equal("fleet bug", Assert.Single(breaker.Telemetry.Named("OnCircuitCallbackFailed")).Exception!.Message);
+    }
+
+    [Fact]
+    public void Dispatching_once_every_transition_was_raised_costs_nothing()
+    {
+        var options = NewOptions();
+        options.OnStateChanged = _ => default;
+        var dispatcher = new CircuitEventDispatcher<int>("breaker", PollyTelemetryTests.TelemetryOf(new ResiliencePipelineBuilder { TelemetryListener = new RecordingTelemetryListener() }), options);
+        var context = ResilienceContextPool.Shared.Get();
+        dispatcher.Enqueue(new(context, CircuitState.Closed, CircuitState.Open, CircuitTransitionReason.FailureThreshold, TimeSpan.FromSeconds(30), Outcome.FromResult(0)));
+        Assert.True(dispatcher.DispatchAsync(context).AsTask().IsCompletedSuccessfully);
+
+        Assert.Equal(0, Allocations.LeastOf(() => Assert.True(dispatcher.DispatchAsync(context).AsTask().IsCompletedSuccessfully)));
+        ResilienceContextPool.Shared.Return(context);
+    }
+
+    private sealed class ThrowingFleet : ICircuitBreakerFleet
+    {
+        public void Join(CircuitBreakerFleetMember member)
+        {
+        }
+
+        public void Leave(CircuitBreakerFleetMember member)
+        {
+        }
+
+        public void OnTransition(CircuitBreakerFleetMember member, in CircuitStateChangedArguments args) => throw new InvalidOperationException("fleet bug");
+
+        public bool TryBeginProbing(CircuitBreakerFleetMember member, out TimeSpan retryAfter)
+        {
+            retryAfter = TimeSpan.Zero;
+            return true;
+        }
+    }
 }

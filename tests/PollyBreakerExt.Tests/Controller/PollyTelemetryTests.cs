@@ -56,6 +56,32 @@ public class PollyTelemetryTests
         ResilienceContextPool.Shared.Return(context);
     }
 
+    [Fact]
+    public void A_telemetry_only_transition_after_the_first_allocates_nothing_more_than_the_first()
+    {
+        // The slot is free again once its transition is raised: the next one needs no queue (issue #19).
+        var telemetry = TelemetryOf(new ResiliencePipelineBuilder { TelemetryListener = new SilentTelemetryListener() });
+        var options = new SlowCallCircuitBreakerStrategyOptions<int>();
+        Raise(new CircuitEventDispatcher<int>("breaker", telemetry, options), transitions: 2); // the pooled context's event list made
+
+        var one = Allocations.LeastOf(() => Raise(new CircuitEventDispatcher<int>("breaker", telemetry, options), transitions: 1));
+        var two = Allocations.LeastOf(() => Raise(new CircuitEventDispatcher<int>("breaker", telemetry, options), transitions: 2));
+
+        Assert.Equal(one, two);
+    }
+
+    private static void Raise(CircuitEventDispatcher<int> dispatcher, int transitions)
+    {
+        var context = ResilienceContextPool.Shared.Get();
+        for (var i = 0; i < transitions; i++)
+        {
+            dispatcher.Enqueue(Opening(context));
+            Assert.True(dispatcher.DispatchAsync(context).AsTask().IsCompletedSuccessfully);
+        }
+
+        ResilienceContextPool.Shared.Return(context);
+    }
+
     private static CircuitTransition<int> Opening(ResilienceContext context)
         => new(context, CircuitState.Closed, CircuitState.Open, CircuitTransitionReason.FailureThreshold, Break, Outcome.FromResult(0));
 
@@ -73,7 +99,7 @@ public class PollyTelemetryTests
     }
 
     /// <summary>The telemetry Polly gives a strategy of <paramref name="builder"/>, caught by a factory that builds nothing.</summary>
-    private static ResilienceStrategyTelemetry TelemetryOf(ResiliencePipelineBuilder builder)
+    internal static ResilienceStrategyTelemetry TelemetryOf(ResiliencePipelineBuilder builder)
     {
         ResilienceStrategyTelemetry? telemetry = null;
         try
@@ -85,5 +111,12 @@ public class PollyTelemetryTests
         }
 
         return telemetry!;
+    }
+
+    private sealed class SilentTelemetryListener : TelemetryListener
+    {
+        public override void Write<TResult, TArgs>(in TelemetryEventArguments<TResult, TArgs> args)
+        {
+        }
     }
 }

@@ -135,4 +135,37 @@ public class TelemetryOnlyEventsTests
             Assert.True(allowed.Contains(events[i]), $"event {i}: {events[i]} after {events[i - 1]}");
         }
     }
+
+    [Fact]
+    public void The_opened_event_carries_the_break_duration()
+    {
+        var breaker = new Breaker(NewOptions(failureThreshold: 1, breakDuration: Break), recordTransitions: false);
+
+        breaker.Fail();
+
+        var opened = Assert.IsType<OnCircuitOpenedArguments<int>>(Assert.Single(breaker.Telemetry.Named(SlowCallCircuitBreakerConstants.OnCircuitOpened)).Arguments);
+        Assert.Equal(Break, opened.BreakDuration);
+    }
+
+    [Fact]
+    public async Task A_listener_whose_own_call_trips_the_breaker_does_not_wait_for_itself()
+    {
+        var breaker = new Breaker(NewOptions(failureThreshold: 1, successThreshold: 1, breakDuration: Break), recordTransitions: false);
+        breaker.Telemetry.OnWrite = name =>
+        {
+            if (name == SlowCallCircuitBreakerConstants.OnCircuitClosed)
+            {
+                breaker.Fail(); // on the flow reporting the close: its opening is reported after the close, by this flow
+            }
+        };
+        breaker.Fail();
+        breaker.Advance(Break);
+
+        await Task.Run(() => breaker.Succeed()).WaitAsync(TimeSpan.FromSeconds(30)); // would spin for good if it waited for itself
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal(
+            [SlowCallCircuitBreakerConstants.OnCircuitOpened, SlowCallCircuitBreakerConstants.OnCircuitHalfOpened, SlowCallCircuitBreakerConstants.OnCircuitClosed, SlowCallCircuitBreakerConstants.OnCircuitOpened],
+            TransitionEvents(breaker));
+    }
 }
