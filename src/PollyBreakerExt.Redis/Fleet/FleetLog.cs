@@ -34,4 +34,7 @@ internal static partial class FleetLog
 
     [LoggerMessage(EventId = 108, EventName = "FleetTripExpired", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} did not report the trip of '{Key}': its break was over before Redis could be told.")]
     public static partial void TripExpired(ILogger logger, string replicaId, string key);
+
+    [LoggerMessage(EventId = 111, EventName = "FleetTripHeardLate", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} heard the trip of '{Key}' {LateMilliseconds} ms after its break was over, by Redis' clock: nothing to open.")]
+    public static partial void TripHeardLate(ILogger logger, string replicaId, string key, long lateMilliseconds);
 }

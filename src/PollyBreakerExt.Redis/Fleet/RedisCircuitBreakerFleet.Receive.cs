@@ -80,6 +80,12 @@ public sealed partial class RedisCircuitBreakerFleet
                     var breakDuration = TimeSpan.FromMilliseconds(remaining);
                     Move(members, member => member.OpenAsync(breakDuration));
                 }
+                else
+                {
+                    // The opener is probing by now: a slow trip report, a slow delivery, or replicas' readings of Redis'
+                    // clock apart by more than the break. Logged, as a replica that never opens is otherwise unexplained.
+                    FleetLog.TripHeardLate(_logger, ReplicaId, message.Key, -remaining);
+                }
 
                 break;
 

@@ -31,11 +31,16 @@ public sealed class AclUserTests : IAsyncLifetime
         var connectionString = string.Create(CultureInfo.InvariantCulture, $"{_server.ConnectionString},user=fleet,password=long-random-password");
         await using var c0 = await ConnectionMultiplexer.ConnectAsync(connectionString);
         await using var c1 = await ConnectionMultiplexer.ConnectAsync(connectionString);
-        await using var f0 = new RedisCircuitBreakerFleet(c0);
-        await using var f1 = new RedisCircuitBreakerFleet(c1);
+        await using var f0 = new RedisCircuitBreakerFleet(Task.FromResult<IConnectionMultiplexer>(c0), options: null, ownsConnection: false, FleetLogs.Factory, timeProvider: null);
+        await using var f1 = new RedisCircuitBreakerFleet(Task.FromResult<IConnectionMultiplexer>(c1), options: null, ownsConnection: false, FleetLogs.Factory, timeProvider: null);
         await Eventually.HoldsAsync(() => f0.IsConnected && f1.IsConnected, "both fleets connect as the restricted user");
-        var b0 = new TestBreaker("payments", f0, TimeSpan.FromMilliseconds(500));
+        // The prober's break is long enough for its trip to reach the other replica while it lasts: with 500 ms, a cold
+        // process on a busy machine (the first EVAL, the first message) reported the trip after the break was over, which
+        // opens nothing (FleetTripHeardLate), and the test failed one CI run and 2 of 50 runs here with the cores busy.
+        var b0 = new TestBreaker("payments", f0, TimeSpan.FromSeconds(3));
         var b1 = new TestBreaker("payments", f1, TimeSpan.FromSeconds(30));
+        await f0.DrainAsync(); // both joined, so the trip is not queued behind a join
+        await f1.DrainAsync();
 
         b0.Fail();
         await Eventually.HoldsAsync(() => b1.State == CircuitState.Open, "the trip travels");

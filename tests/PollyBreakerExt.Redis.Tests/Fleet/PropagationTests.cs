@@ -1,3 +1,8 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
 namespace PollyBreakerExt.Redis.Tests.Fleet;
 
 /// <summary>DESIGN W1, F2 and F3: a trip travels to every replica, a lone trip under a quorum stays local, a late joiner starts open.</summary>
@@ -105,10 +110,53 @@ public sealed class PropagationTests : IAsyncLifetime
 
         var joiner = later.Breaker("payments", LongBreak);
 
-        await Eventually.HoldsAsync(() => joiner.IsHeardIn(CircuitState.Open), "the late joiner opens", TimeSpan.FromSeconds(1));
+        await Eventually.HoldsAsync(() => joiner.IsHeardIn(CircuitState.Open), "the late joiner opens");
         var opened = Assert.Single(joiner.TransitionsSoFar());
         Assert.Equal(CircuitTransitionReason.Fleet, opened.Reason);
         Assert.InRange(opened.BreakDuration!.Value, LongBreak - TimeSpan.FromSeconds(5), LongBreak);
         Assert.Equal(0, joiner.Executed);
+    }
+
+    [Fact]
+    public async Task A_trip_heard_after_its_break_ended_opens_nothing_and_says_so_in_the_log_and_one_heard_late_opens_for_the_rest()
+    {
+        var logs = new FakeLogCollector();
+        using var loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Debug).AddProvider(new FakeLoggerProvider(logs)));
+        await using var connection = await _server.ConnectAsync();
+        await using var fleet = new RedisCircuitBreakerFleet(
+            Task.FromResult<IConnectionMultiplexer>(connection), new RedisCircuitBreakerFleetOptions { KeyPrefix = "test" }, ownsConnection: false, loggerFactory, timeProvider: null);
+        await Eventually.HoldsAsync(() => fleet.IsConnected, "the fleet is connected");
+        var breaker = new TestBreaker("payments", fleet, LongBreak);
+        await fleet.DrainAsync(); // joined: subscribed to the breaker's channel
+        var redisNow = await RedisTimeAsync();
+
+        // Stamped 5 s ago with a 2 s break: by Redis' clock the opener has been probing for 3 s.
+        await PublishOpenAsync(nonce: "n1", redisNow - 5_000, breakMilliseconds: 2_000, order: 1);
+        await Eventually.HoldsAsync(
+            () => logs.GetSnapshot().Any(record => record.Id.Name == "FleetTripHeardLate"),
+            "the late trip is logged");
+        var late = logs.GetSnapshot().Single(record => record.Id.Name == "FleetTripHeardLate");
+        Assert.Equal(LogLevel.Debug, late.Level);
+        Assert.Contains("'payments'", late.Message, StringComparison.Ordinal);
+        Assert.InRange(long.Parse(late.GetStructuredStateValue("LateMilliseconds")!, CultureInfo.InvariantCulture), 2_500, 4_000);
+        Assert.Equal(CircuitState.Closed, breaker.State);
+
+        // Stamped as long ago with a 35 s break: it opens for the 30 s that remain, not for 35 s again.
+        await PublishOpenAsync(nonce: "n2", redisNow - 5_000, breakMilliseconds: 35_000, order: 2);
+        await Eventually.HoldsAsync(() => breaker.IsHeardIn(CircuitState.Open), "the trip heard late opens the breaker");
+        Assert.InRange(Assert.Single(breaker.TransitionsSoFar()).BreakDuration!.Value, TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(30));
+        Assert.Single(logs.GetSnapshot(), record => record.Id.Name == "FleetTripHeardLate");
+    }
+
+    private Task PublishOpenAsync(string nonce, long timestamp, long breakMilliseconds, long order)
+        => _server.PublishAsync(
+            "test:events:{payments}",
+            Encoding.UTF8.GetBytes($$"""{"v":2,"t":"open","r":"another-replica","n":"{{nonce}}","ts":{{timestamp}},"k":"payments","b":{{breakMilliseconds}},"o":{{order}}}"""));
+
+    private async Task<long> RedisTimeAsync()
+    {
+        await using var admin = await _server.AdminAsync();
+        var time = (RedisResult[])(await admin.GetDatabase().ExecuteAsync("TIME"))!;
+        return (long.Parse((string)time[0]!, CultureInfo.InvariantCulture) * 1000) + (long.Parse((string)time[1]!, CultureInfo.InvariantCulture) / 1000);
     }
 }
