@@ -34,9 +34,9 @@ public sealed class AclUserTests : IAsyncLifetime
         await using var f0 = new RedisCircuitBreakerFleet(Task.FromResult<IConnectionMultiplexer>(c0), options: null, ownsConnection: false, FleetLogs.Factory, timeProvider: null);
         await using var f1 = new RedisCircuitBreakerFleet(Task.FromResult<IConnectionMultiplexer>(c1), options: null, ownsConnection: false, FleetLogs.Factory, timeProvider: null);
         await Eventually.HoldsAsync(() => f0.IsConnected && f1.IsConnected, "both fleets connect as the restricted user");
-        // The prober's break is long enough for its trip to reach the other replica while it lasts: with 500 ms, a cold
-        // process on a busy machine (the first EVAL, the first message) reported the trip after the break was over, which
-        // opens nothing (FleetTripHeardLate), and the test failed one CI run and 2 of about 80 runs here with the cores busy.
+        // The prober's break is long enough for its trip to reach the other replica while it lasts: with 500 ms, in a cold
+        // process on a busy machine (the join's first commands, the first EVAL) the trip reached it after the break was over,
+        // which opens nothing (FleetTripHeardLate), and the test failed one CI run and 2 of about 80 runs here.
         var b0 = new TestBreaker("payments", f0, TimeSpan.FromSeconds(3));
         var b1 = new TestBreaker("payments", f1, TimeSpan.FromSeconds(30));
         await f0.DrainAsync(); // both joined, so the trip is not queued behind a join
