@@ -28,7 +28,7 @@ public sealed class FleetManualControlTests : IAsyncLifetime
 
         await using var later = await Replica.StartAsync(_server);
         var joiner = later.Breaker("payments", Break);
-        await Eventually.HoldsAsync(() => joiner.State == CircuitState.Isolated, "a later joiner starts isolated", TimeSpan.FromSeconds(1));
+        await Eventually.HoldsAsync(() => joiner.State == CircuitState.Isolated, "a later joiner starts isolated");
 
         await r1.Fleet.CloseAsync("payments");
 
