@@ -311,6 +311,20 @@ public class KeyedCircuitBreakersTests
     }
 
     [Fact]
+    public async Task A_throwing_selector_on_a_non_generic_pipeline_is_the_calls_outcome_and_the_call_does_not_run()
+    {
+        var pipeline = new ResiliencePipelineBuilder()
+            .AddSlowCallCircuitBreaker(new SlowCallCircuitBreakerStrategyOptions { KeySelector = _ => throw new FormatException("bad tenant") })
+            .Build();
+        var ran = false;
+
+        var outcome = await pipeline.ExecuteOutcomeAsync((_, _) => { ran = true; return Outcome.FromResultAsValueTask(1); }, ResilienceContextPool.Shared.Get(), 0);
+
+        Assert.IsType<FormatException>(outcome.Exception);
+        Assert.False(ran);
+    }
+
+    [Fact]
     public async Task Manual_control_isolates_every_key_existing_and_future_and_closes_them_all()
     {
         var control = new SlowCallCircuitBreakerManualControl();
