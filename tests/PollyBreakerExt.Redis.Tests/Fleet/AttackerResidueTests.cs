@@ -93,8 +93,7 @@ public sealed class AttackerResidueTests : IAsyncLifetime
 
         // The longest lease the fleet would keep (no longer than ProbeLease): junk, an empty value, or a genuine replica's
         // lease (signed with the key, as one read from Redis earlier) whose signed end has passed.
-        var time = (RedisResult[])(await admin.GetDatabase().ExecuteAsync("TIME"))!;
-        var redisNow = long.Parse((string)time[0]!, System.Globalization.CultureInfo.InvariantCulture) * 1000;
+        var redisNow = await RedisServer.TimeAsync(admin);
         var value = lease switch
         {
             "forged" => "intruder",

@@ -151,8 +151,7 @@ public sealed class PropagationTests : IAsyncLifetime
     /// <summary>Publishes another replica's open message, stamped that long before Redis' time now, on the breaker's channel.</summary>
     private static async Task PublishOpenAsync(IConnectionMultiplexer admin, string nonce, long stampedAgoMilliseconds, long breakMilliseconds, long order)
     {
-        var time = (RedisResult[])(await admin.GetDatabase().ExecuteAsync("TIME"))!;
-        var redisNow = (long.Parse((string)time[0]!, CultureInfo.InvariantCulture) * 1000) + (long.Parse((string)time[1]!, CultureInfo.InvariantCulture) / 1000);
+        var redisNow = await RedisServer.TimeAsync(admin);
         var message = $$"""{"v":2,"t":"open","r":"another-replica","n":"{{nonce}}","ts":{{redisNow - stampedAgoMilliseconds}},"k":"payments","b":{{breakMilliseconds}},"o":{{order}}}""";
         await admin.GetSubscriber().PublishAsync(RedisChannel.Sharded("test:events:{payments}"), Encoding.UTF8.GetBytes(message));
     }

@@ -154,7 +154,6 @@ public sealed class UntrustedInputTests : IAsyncLifetime
     private async Task<long> RedisTimeAsync()
     {
         await using var admin = await _server.AdminAsync();
-        var time = (RedisResult[])(await admin.GetDatabase().ExecuteAsync("TIME"))!;
-        return (long.Parse((string)time[0]!, System.Globalization.CultureInfo.InvariantCulture) * 1000) + (long.Parse((string)time[1]!, System.Globalization.CultureInfo.InvariantCulture) / 1000);
+        return await RedisServer.TimeAsync(admin);
     }
 }

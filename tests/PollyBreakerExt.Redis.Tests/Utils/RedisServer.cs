@@ -92,6 +92,13 @@ public sealed class RedisServer : IAsyncDisposable
         return long.Parse(line["total_commands_processed:".Length..].Trim(), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Gets Redis' clock (<c>TIME</c>) in Unix milliseconds, over <paramref name="admin"/>.</summary>
+    public static async Task<long> TimeAsync(IConnectionMultiplexer admin)
+    {
+        var time = (RedisResult[])(await admin.GetDatabase().ExecuteAsync("TIME"))!;
+        return (long.Parse((string)time[0]!, CultureInfo.InvariantCulture) * 1000) + (long.Parse((string)time[1]!, CultureInfo.InvariantCulture) / 1000);
+    }
+
     /// <summary>Publishes raw bytes on a breaker's sharded channel (<c>prefix:events:{key}</c>), as anyone who can reach Redis could.</summary>
     public async Task PublishAsync(string channel, byte[] message)
     {
