@@ -29,11 +29,9 @@ public sealed class AclUserTests : IAsyncLifetime
         }
 
         var connectionString = string.Create(CultureInfo.InvariantCulture, $"{_server.ConnectionString},user=fleet,password=long-random-password");
-        await using var c0 = await ConnectionMultiplexer.ConnectAsync(connectionString);
-        await using var c1 = await ConnectionMultiplexer.ConnectAsync(connectionString);
-        await using var f0 = new RedisCircuitBreakerFleet(Task.FromResult<IConnectionMultiplexer>(c0), options: null, ownsConnection: false, FleetLogs.Factory, timeProvider: null);
-        await using var f1 = new RedisCircuitBreakerFleet(Task.FromResult<IConnectionMultiplexer>(c1), options: null, ownsConnection: false, FleetLogs.Factory, timeProvider: null);
-        await Eventually.HoldsAsync(() => f0.IsConnected && f1.IsConnected, "both fleets connect as the restricted user");
+        await using var r0 = await Replica.StartAsync(connectionString, prefix: "pollybreakerext"); // the ACL's prefix, the default
+        await using var r1 = await Replica.StartAsync(connectionString, prefix: "pollybreakerext");
+        var (f0, f1) = (r0.Fleet, r1.Fleet);
         // The prober's break is long enough for its trip to reach the other replica while it lasts: with 500 ms, in a cold
         // process on a busy machine (the join's first commands, the first EVAL) the trip reached it after the break was over,
         // which opens nothing (FleetTripHeardLate), and the test failed one CI run and 2 of about 80 runs here.
@@ -57,7 +55,7 @@ public sealed class AclUserTests : IAsyncLifetime
         await Eventually.HoldsAsync(() => b1.State == CircuitState.Closed, "the close travels");
 
         // The user is really restricted: outside the prefix, or another command, is refused.
-        await Assert.ThrowsAsync<RedisServerException>(() => c0.GetDatabase().StringSetAsync("elsewhere", "x"));
-        await Assert.ThrowsAsync<RedisServerException>(() => c0.GetDatabase().StringIncrementAsync("pollybreakerext:counter"));
+        await Assert.ThrowsAsync<RedisServerException>(() => r0.Connection.GetDatabase().StringSetAsync("elsewhere", "x"));
+        await Assert.ThrowsAsync<RedisServerException>(() => r0.Connection.GetDatabase().StringIncrementAsync("pollybreakerext:counter"));
     }
 }
