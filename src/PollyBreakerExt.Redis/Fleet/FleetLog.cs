@@ -29,8 +29,11 @@ internal static partial class FleetLog
     [LoggerMessage(EventId = 106, EventName = "FleetWorkDropped", Level = LogLevel.Debug, Message = "Fleet work dropped: the queue is full or closed.")]
     public static partial void WorkDropped(ILogger logger);
 
-    [LoggerMessage(EventId = 107, EventName = "FleetWorkFailed", Level = LogLevel.Debug, Message = "Fleet work failed; the breakers keep their local state, and the fleet resyncs at the next heartbeat Redis answers.")]
-    public static partial void WorkFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 107, EventName = "FleetWorkFailed", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} work failed; the breakers keep their local state, and the fleet resyncs at the next heartbeat Redis answers.")]
+    public static partial void WorkFailed(ILogger logger, Exception exception, string replicaId);
+
+    [LoggerMessage(EventId = 112, EventName = "FleetResyncFailed", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} could not resync; its heartbeat tries again in {RetrySeconds} s, or sooner once the connection is restored or Redis' topology changes.")]
+    public static partial void ResyncFailed(ILogger logger, string replicaId, long retrySeconds);
 
     [LoggerMessage(EventId = 108, EventName = "FleetTripExpired", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} did not report the trip of '{Key}': its break was over before Redis could be told.")]
     public static partial void TripExpired(ILogger logger, string replicaId, string key);

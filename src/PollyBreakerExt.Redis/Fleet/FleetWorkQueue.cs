@@ -4,8 +4,8 @@ namespace PollyBreakerExt;
 
 /// <summary>
 /// The fleet's background work, one item at a time in the order given, so that callers never wait on Redis and a
-/// trip is sent before the close that follows it. A failed item is logged, handed to the fleet (which resyncs to repair
-/// what it lost) and dropped.
+/// trip is sent before the close that follows it. A failed item is handed to the fleet (which logs it and resyncs to
+/// repair what it lost) and dropped.
 /// </summary>
 internal sealed class FleetWorkQueue : IAsyncDisposable
 {
@@ -141,7 +141,6 @@ internal sealed class FleetWorkQueue : IAsyncDisposable
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            FleetLog.WorkFailed(_logger, exception);
             _failed(exception);
         }
     }

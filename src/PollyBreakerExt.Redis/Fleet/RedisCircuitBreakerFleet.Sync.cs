@@ -83,6 +83,7 @@ public sealed partial class RedisCircuitBreakerFleet
     /// </summary>
     private void OnWorkFailed(Exception exception)
     {
+        FleetLog.WorkFailed(_logger, exception, ReplicaId);
         if (exception is RedisException or TimeoutException && _synchronized)
         {
             _synchronized = false;
@@ -96,11 +97,24 @@ public sealed partial class RedisCircuitBreakerFleet
         FleetLog.Disconnected(_logger, ReplicaId, args.FailureType.ToString());
     }
 
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs args) => _queue.Enqueue(ResyncAsync);
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs args) => _queue.Enqueue(ResyncAfreshAsync);
 
     // A cluster's replica promoted in a dead master's place: the dead endpoint never comes back, so no ConnectionRestored
     // follows its ConnectionFailed; the new topology is the moment to read every key again (from their new masters).
-    private void OnConfigurationChanged(object? sender, EndPointEventArgs args) => _queue.Enqueue(ResyncAsync);
+    private void OnConfigurationChanged(object? sender, EndPointEventArgs args) => _queue.Enqueue(ResyncAfreshAsync);
+
+    /// <summary>
+    /// A resync on news from the client (a connection restored, a new topology): whatever refused the resyncs before may be
+    /// gone, so the waits between failed resyncs start again from the shortest. A slow cluster failover otherwise left the
+    /// heartbeat waiting up to 32 s after the cluster healed: every resync during it failed (CLUSTERDOWN, or a command
+    /// queued for the dead master), and the last failures came just before the promoted replica took over.
+    /// </summary>
+    private Task ResyncAfreshAsync()
+    {
+        _failedResyncs = 0;
+        Volatile.Write(ref _resyncNotBefore, 0);
+        return ResyncAsync();
+    }
 
     /// <summary>
     /// Subscribes (once), reads Redis' clock, then every key's stored state; re-reports trips still in force. A resync that
@@ -123,8 +137,17 @@ public sealed partial class RedisCircuitBreakerFleet
         }
         catch (Exception)
         {
-            _failedResyncs = Math.Min(_failedResyncs + 1, MaxResyncWaitDoublings);
-            Volatile.Write(ref _resyncNotBefore, _timeProvider.GetTimestamp() + Ticks(Heartbeat * (1 << _failedResyncs)));
+            // The wait doubles once per wait: resyncs queued while one hung on a command (by the client's events, or by a
+            // beat before the first had failed) fail one after another, and are one failure, not several.
+            var now = _timeProvider.GetTimestamp();
+            if (now >= Volatile.Read(ref _resyncNotBefore))
+            {
+                _failedResyncs = Math.Min(_failedResyncs + 1, MaxResyncWaitDoublings);
+                var wait = Heartbeat * (1 << _failedResyncs);
+                Volatile.Write(ref _resyncNotBefore, now + Ticks(wait));
+                FleetLog.ResyncFailed(_logger, ReplicaId, (long)wait.TotalSeconds);
+            }
+
             throw;
         }
     }

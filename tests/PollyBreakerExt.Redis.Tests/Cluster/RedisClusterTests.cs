@@ -12,6 +12,9 @@ public sealed class RedisClusterTests : IAsyncLifetime
     // Long enough that a trip still has a break left when its report reaches Redis on a loaded machine (FleetHalfOpenTests).
     private static readonly TimeSpan ShortBreak = TimeSpan.FromSeconds(3);
 
+    // Long enough for the waits between failed resyncs to have doubled up to 16 s before the failover ends.
+    private static readonly TimeSpan SlowFailover = TimeSpan.FromSeconds(20);
+
     private RedisCluster _cluster = null!;
 
     public async Task InitializeAsync() => _cluster = await RedisCluster.StartAsync();
@@ -125,5 +128,30 @@ public sealed class RedisClusterTests : IAsyncLifetime
         b0.Fail();
         await Eventually.HoldsAsync(() => b1.IsHeardIn(CircuitState.Open), "a trip travels through the promoted replica", TimeSpan.FromSeconds(30));
         Assert.Equal(CircuitTransitionReason.Fleet, b1.TransitionsSoFar()[^1].Reason);
+    }
+
+    [Fact]
+    public async Task After_a_slow_failover_both_fleets_resync_within_seconds_of_the_cluster_healing()
+    {
+        // A busy machine stretches a failover: every resync tried during it fails (CLUSTERDOWN, or a command queued for the
+        // dead master). Those failures must not leave the fleets waiting long after the heal (CI, stop 28: more than 30 s).
+        await using var r0 = await Replica.StartAsync(_cluster);
+        await using var r1 = await Replica.StartAsync(_cluster);
+        var b0 = r0.Breaker("orders", LongBreak);
+        var b1 = r1.Breaker("orders", LongBreak);
+        await r0.Fleet.DrainAsync();
+        await r1.Fleet.DrainAsync();
+        var master = await _cluster.MasterOfAsync(new FleetKeys("test").Open("orders"));
+        var promoted = await _cluster.ReplicaOfAsync(master);
+
+        await _cluster.PauseAsync(promoted);
+        await _cluster.KillAsync(master);
+        await Task.Delay(SlowFailover);
+        await _cluster.ResumeAsync(promoted);
+        await _cluster.WaitHealedAsync();
+        await Eventually.HoldsAsync(() => r0.Fleet.IsConnected && r1.Fleet.IsConnected, "both fleets resync soon after the heal", TimeSpan.FromSeconds(10));
+
+        b0.Fail();
+        await Eventually.HoldsAsync(() => b1.IsHeardIn(CircuitState.Open), "a trip travels through the promoted replica");
     }
 }

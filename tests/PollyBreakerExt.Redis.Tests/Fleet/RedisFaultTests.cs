@@ -249,10 +249,76 @@ public sealed class RedisFaultTests : IAsyncLifetime
 
         await Eventually.HoldsAsync(() => other.State == CircuitState.Open, "the trip is reported again within the longest wait between resyncs");
 
-        static async Task BeatAsync(Replica replica, FakeTimeProvider time)
+    }
+
+    [Fact]
+    public async Task A_restored_connection_starts_the_waits_between_failed_resyncs_afresh()
+    {
+        // As above: Redis refuses writes until the fleet waits the longest, 32 heartbeats, between failed resyncs.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var r0 = await Replica.StartAsync(_server, time);
+        var tripping = r0.Breaker("payments", RedisCircuitBreakerFleet.Heartbeat * 1000);
+        await r0.Fleet.DrainAsync();
+        await using var admin = await _server.AdminAsync();
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        await server.ConfigSetAsync("maxmemory", "1");
+        tripping.Fail();
+        await Eventually.HoldsAsync(() => !r0.Fleet.IsConnected, "the refused report leaves the fleet unsynchronized");
+        for (var beat = 0; beat < 2 + 4 + 8 + 16 + 1; beat++)
         {
-            time.Advance(RedisCircuitBreakerFleet.Heartbeat);
-            await replica.Fleet.LastBeat;
+            await BeatAsync(r0, time);
+        }
+
+        // The client's news that the connection is back (after Redis dropped it): the fleet resyncs at once, which Redis
+        // still refuses, and the heartbeat's next try is two heartbeats away again, not 32.
+        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        r0.Connection.ConnectionRestored += (_, _) => restored.TrySetResult(); // after the fleet's own handler has queued its resync
+        var id = (long)(await r0.Connection.GetDatabase().ExecuteAsync("CLIENT", "ID"));
+        await server.ExecuteAsync("CLIENT", "KILL", "ID", id);
+        await restored.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.Delay(1000); // the client reconfigures after reconnecting, another resync that Redis refuses too
+        await r0.Fleet.DrainAsync();
+        Assert.False(r0.Fleet.IsConnected);
+
+        await server.ConfigSetAsync("maxmemory", "0");
+        await BeatAsync(r0, time);
+        await BeatAsync(r0, time);
+        Assert.True(r0.Fleet.IsConnected, "The fleet did not resync two heartbeats after Redis accepted writes again.");
+    }
+
+    [Fact]
+    public async Task Resyncs_that_fail_together_double_the_wait_once()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var r0 = await Replica.StartAsync(_server, time);
+        var tripping = r0.Breaker("payments", RedisCircuitBreakerFleet.Heartbeat * 1000);
+        await r0.Fleet.DrainAsync();
+        await using var admin = await _server.AdminAsync();
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        await server.ConfigSetAsync("maxmemory", "1");
+        tripping.Fail();
+        await Eventually.HoldsAsync(() => !r0.Fleet.IsConnected, "the refused report leaves the fleet unsynchronized");
+
+        // Redis holds writes for a while: the first resync waits on its re-report, and the next heartbeat queues a second
+        // behind it. Both are refused once the pause ends, one after the other, at one instant of the fleet's clock.
+        await server.ExecuteAsync("CLIENT", "PAUSE", 1000, "WRITE");
+        await BeatAsync(r0, time, drain: false);
+        await BeatAsync(r0, time, drain: false);
+        await r0.Fleet.DrainAsync();
+
+        // One failure: the next try is two heartbeats away, not four.
+        await server.ConfigSetAsync("maxmemory", "0");
+        await BeatAsync(r0, time);
+        await BeatAsync(r0, time);
+        Assert.True(r0.Fleet.IsConnected, "The fleet did not resync two heartbeats after Redis accepted writes again.");
+    }
+
+    private static async Task BeatAsync(Replica replica, FakeTimeProvider time, bool drain = true)
+    {
+        time.Advance(RedisCircuitBreakerFleet.Heartbeat);
+        await replica.Fleet.LastBeat;
+        if (drain)
+        {
             await replica.Fleet.DrainAsync();
         }
     }

@@ -67,6 +67,25 @@ public sealed class RedisCluster : IAsyncDisposable
         return ((System.Net.IPEndPoint)endpoint).Port;
     }
 
+    /// <summary>The port of the replica of the master on <paramref name="masterPort"/>.</summary>
+    public async Task<int> ReplicaOfAsync(int masterPort)
+    {
+        await using var admin = await AdminAsync();
+        var master = admin.GetServer("127.0.0.1", masterPort);
+        var id = (string)(await master.ExecuteAsync("CLUSTER", "MYID"))!;
+        var replicas = (RedisResult[])(await master.ExecuteAsync("CLUSTER", "REPLICAS", id))!;
+
+        // A line of CLUSTER NODES: "<id> 127.0.0.1:<port>@<bus port> slave <master id> ...".
+        var address = ((string)replicas.Single()!).Split(' ')[1];
+        return int.Parse(address[(address.IndexOf(':', StringComparison.Ordinal) + 1)..address.IndexOf('@', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Stops a node (SIGSTOP), as a machine too busy to run it would, until <see cref="ResumeAsync"/>.</summary>
+    public Task PauseAsync(int port) => SignalAsync(port, "STOP");
+
+    /// <summary>Lets a paused node run again (SIGCONT).</summary>
+    public Task ResumeAsync(int port) => SignalAsync(port, "CONT");
+
     /// <summary>Kills a node as a crash would.</summary>
     public async Task KillAsync(int port)
     {
@@ -206,6 +225,16 @@ public sealed class RedisCluster : IAsyncDisposable
             }
 
             await Task.Delay(100);
+        }
+    }
+
+    private async Task SignalAsync(int port, string signal)
+    {
+        using var kill = Run("/bin/sh", _directory, "-c", string.Create(CultureInfo.InvariantCulture, $"kill -{signal} {_nodes[port].Id}"));
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} of cluster node {port} exited with {kill.ExitCode}.");
         }
     }
 
