@@ -68,16 +68,24 @@ public sealed class RedisCluster : IAsyncDisposable
     }
 
     /// <summary>The port of the replica of the master on <paramref name="masterPort"/>.</summary>
+    /// <remarks>
+    /// Asked of the replicas, which know their master once synchronized (<see cref="CreateAsync"/> waits for that): the
+    /// master's own table of the cluster may not list its replica yet.
+    /// </remarks>
     public async Task<int> ReplicaOfAsync(int masterPort)
     {
         await using var admin = await AdminAsync();
-        var master = admin.GetServer("127.0.0.1", masterPort);
-        var id = (string)(await master.ExecuteAsync("CLUSTER", "MYID"))!;
-        var replicas = (RedisResult[])(await master.ExecuteAsync("CLUSTER", "REPLICAS", id))!;
+        foreach (var port in _nodes.Keys.Where(port => port != masterPort))
+        {
+            var info = (string)(await admin.GetServer("127.0.0.1", port).ExecuteAsync("INFO", "replication"))!;
+            if (info.Contains("role:slave", StringComparison.Ordinal)
+                && info.Contains(string.Create(CultureInfo.InvariantCulture, $"master_port:{masterPort}\r\n"), StringComparison.Ordinal))
+            {
+                return port;
+            }
+        }
 
-        // A line of CLUSTER NODES: "<id> 127.0.0.1:<port>@<bus port> slave <master id> ...".
-        var address = ((string)replicas.Single()!).Split(' ')[1];
-        return int.Parse(address[(address.IndexOf(':', StringComparison.Ordinal) + 1)..address.IndexOf('@', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
+        throw new InvalidOperationException($"No node is a replica of {masterPort}.");
     }
 
     /// <summary>Stops a node (SIGSTOP), as a machine too busy to run it would, until <see cref="ResumeAsync"/>.</summary>
