@@ -42,7 +42,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
         await using var r1 = await Replica.StartAsync(_cluster, Quorum);
         await using var r2 = await Replica.StartAsync(_cluster, Quorum);
         var breakers = new[] { r0, r1, r2 }.Select(replica => replica.Breaker(key, LongBreak)).ToArray();
-        await Task.Delay(500); // joined (F3: within 1 s)
+        await Task.WhenAll(r0.Fleet.DrainAsync(), r1.Fleet.DrainAsync(), r2.Fleet.DrainAsync()); // joined
 
         breakers[0].Fail();
         await Task.Delay(500);
@@ -60,7 +60,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
         await using var r0 = await Replica.StartAsync(_cluster, Lease);
         await using var r1 = await Replica.StartAsync(_cluster, Lease);
         var breakers = new[] { r0.Breaker("inventory", ShortBreak), r1.Breaker("inventory", ShortBreak) };
-        await Task.Delay(500);
+        await Task.WhenAll(r0.Fleet.DrainAsync(), r1.Fleet.DrainAsync()); // joined: the trip is not held up behind a join
         breakers[0].Fail();
         await Eventually.HoldsAsync(() => breakers[1].State == CircuitState.Open, "the fleet opens");
 
@@ -100,7 +100,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
         await using var r1 = await Replica.StartAsync(_cluster);
         var b0 = r0.Breaker("orders", LongBreak);
         var b1 = r1.Breaker("orders", LongBreak);
-        await Task.Delay(500);
+        await Task.WhenAll(r0.Fleet.DrainAsync(), r1.Fleet.DrainAsync()); // joined
         var master = await _cluster.MasterOfAsync(new FleetKeys("test").Open("orders"));
 
         // Traffic through the kill and the failover: every call is decided from memory, synchronously (TestBreaker.Run).
@@ -139,8 +139,7 @@ public sealed class RedisClusterTests : IAsyncLifetime
         await using var r1 = await Replica.StartAsync(_cluster);
         var b0 = r0.Breaker("orders", LongBreak);
         var b1 = r1.Breaker("orders", LongBreak);
-        await r0.Fleet.DrainAsync();
-        await r1.Fleet.DrainAsync();
+        await Task.WhenAll(r0.Fleet.DrainAsync(), r1.Fleet.DrainAsync()); // joined
         var master = await _cluster.MasterOfAsync(new FleetKeys("test").Open("orders"));
         var promoted = await _cluster.ReplicaOfAsync(master);
 
