@@ -52,6 +52,13 @@ public sealed class TestBreaker
     /// </summary>
     public bool IsHeardIn(CircuitState state) => State == state && TransitionsSoFar() is [.., { } last] && last.NewState == state;
 
+    /// <summary>
+    /// Gets whether the breaker is closed, or closes on a successful call now: after a fleet's half-open, every replica
+    /// gets back to closed, told by the prober or (a replica that found Redis slow or silent when the break ended probes
+    /// alone, F5, and then has no close to send) by probing once itself, as the next call of its own traffic would.
+    /// </summary>
+    public bool ClosesWithTraffic() => State == CircuitState.Closed || (Succeed().Exception is null && State == CircuitState.Closed);
+
     /// <summary>Gets how many calls the breaker let through to the dependency.</summary>
     public int Executed => Volatile.Read(ref _executed);
 
