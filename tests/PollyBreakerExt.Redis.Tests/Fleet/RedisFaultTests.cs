@@ -214,15 +214,9 @@ public sealed class RedisFaultTests : IAsyncLifetime
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         const int Beats = 64;
         var breakDuration = RedisCircuitBreakerFleet.Heartbeat * Beats * 10; // still in force when Redis accepts again
-        await using var r0 = await Replica.StartAsync(_server, time);
-        var tripping = r0.Breaker("payments", breakDuration);
-        await r0.Fleet.DrainAsync();
         await using var admin = await _server.AdminAsync();
         var server = admin.GetServer(admin.GetEndPoints()[0]);
-
-        await server.ConfigSetAsync("maxmemory", "1");
-        tripping.Fail();
-        await Eventually.HoldsAsync(() => !r0.Fleet.IsConnected, "the refused report leaves the fleet unsynchronized");
+        await using var r0 = await StartWithARefusedTripAsync(time, server, breakDuration);
 
         // F1: at most one background command a second. Each resync is a TIME, a read and the refused re-report. Counted as
         // the replica's connection sends them (a script's own calls inside Redis are not commands sent).
@@ -248,7 +242,6 @@ public sealed class RedisFaultTests : IAsyncLifetime
         }
 
         await Eventually.HoldsAsync(() => other.State == CircuitState.Open, "the trip is reported again within the longest wait between resyncs");
-
     }
 
     [Fact]
@@ -256,14 +249,9 @@ public sealed class RedisFaultTests : IAsyncLifetime
     {
         // As above: Redis refuses writes until the fleet waits the longest, 32 heartbeats, between failed resyncs.
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var r0 = await Replica.StartAsync(_server, time);
-        var tripping = r0.Breaker("payments", RedisCircuitBreakerFleet.Heartbeat * 1000);
-        await r0.Fleet.DrainAsync();
         await using var admin = await _server.AdminAsync();
         var server = admin.GetServer(admin.GetEndPoints()[0]);
-        await server.ConfigSetAsync("maxmemory", "1");
-        tripping.Fail();
-        await Eventually.HoldsAsync(() => !r0.Fleet.IsConnected, "the refused report leaves the fleet unsynchronized");
+        await using var r0 = await StartWithARefusedTripAsync(time, server, RedisCircuitBreakerFleet.Heartbeat * 1000);
         for (var beat = 0; beat < 2 + 4 + 8 + 16 + 1; beat++)
         {
             await BeatAsync(r0, time);
@@ -290,14 +278,9 @@ public sealed class RedisFaultTests : IAsyncLifetime
     public async Task Resyncs_that_fail_together_double_the_wait_once()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var r0 = await Replica.StartAsync(_server, time);
-        var tripping = r0.Breaker("payments", RedisCircuitBreakerFleet.Heartbeat * 1000);
-        await r0.Fleet.DrainAsync();
         await using var admin = await _server.AdminAsync();
         var server = admin.GetServer(admin.GetEndPoints()[0]);
-        await server.ConfigSetAsync("maxmemory", "1");
-        tripping.Fail();
-        await Eventually.HoldsAsync(() => !r0.Fleet.IsConnected, "the refused report leaves the fleet unsynchronized");
+        await using var r0 = await StartWithARefusedTripAsync(time, server, RedisCircuitBreakerFleet.Heartbeat * 1000);
 
         // Redis holds writes for a while: the first resync waits on its re-report, and the next heartbeat queues a second
         // behind it. Both are refused once the pause ends, one after the other, at one instant of the fleet's clock.
@@ -311,6 +294,30 @@ public sealed class RedisFaultTests : IAsyncLifetime
         await BeatAsync(r0, time);
         await BeatAsync(r0, time);
         Assert.True(r0.Fleet.IsConnected, "The fleet did not resync two heartbeats after Redis accepted writes again.");
+    }
+
+    /// <summary>
+    /// Starts a replica whose fleet beats on <paramref name="time"/> (Redis answers in real time), and trips its breaker of
+    /// "payments" while Redis refuses writes (<c>maxmemory 1</c>, which the test lifts): the refused report leaves the
+    /// fleet unsynchronized.
+    /// </summary>
+    private async Task<Replica> StartWithARefusedTripAsync(FakeTimeProvider time, IServer server, TimeSpan breakDuration)
+    {
+        var replica = await Replica.StartAsync(_server, time);
+        try
+        {
+            var tripping = replica.Breaker("payments", breakDuration);
+            await replica.Fleet.DrainAsync();
+            await server.ConfigSetAsync("maxmemory", "1");
+            tripping.Fail();
+            await Eventually.HoldsAsync(() => !replica.Fleet.IsConnected, "the refused report leaves the fleet unsynchronized");
+            return replica;
+        }
+        catch
+        {
+            await replica.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task BeatAsync(Replica replica, FakeTimeProvider time, bool drain = true)
