@@ -35,6 +35,9 @@ internal static partial class FleetLog
     [LoggerMessage(EventId = 112, EventName = "FleetResyncFailed", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} could not resync; its heartbeat tries again in {RetrySeconds} s, or sooner once the connection is restored or Redis' topology changes.")]
     public static partial void ResyncFailed(ILogger logger, string replicaId, long retrySeconds);
 
+    [LoggerMessage(EventId = 113, EventName = "FleetProbingAlone", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} lets the breaker of '{Key}' probe alone: {Reason}.")]
+    public static partial void ProbingAlone(ILogger logger, string replicaId, string key, string reason);
+
     [LoggerMessage(EventId = 108, EventName = "FleetTripExpired", Level = LogLevel.Debug, Message = "Fleet {ReplicaId} did not report the trip of '{Key}': its break was over before Redis could be told.")]
     public static partial void TripExpired(ILogger logger, string replicaId, string key);
 

@@ -253,6 +253,7 @@ public sealed partial class RedisCircuitBreakerFleet
         {
             // RedisTimeoutException derives from TimeoutException, not RedisException: a stalled Redis lands here too.
             answer = -1; // Redis failed: the breaker probes alone, as without a fleet
+            FleetLog.ProbingAlone(_logger, ReplicaId, state.Key, "Redis failed its lease request (a timeout or an error reply)");
         }
 
         var now = _timeProvider.GetTimestamp();
@@ -280,6 +281,11 @@ public sealed partial class RedisCircuitBreakerFleet
             {
                 state.WaitUntil = now + Ticks(FromRedisMilliseconds(answer));
             }
+        }
+
+        if (answer == -2)
+        {
+            FleetLog.ProbingAlone(_logger, ReplicaId, state.Key, "Redis holds no trip of it (the fleet closed, and this replica missed the close)");
         }
     }
 }

@@ -231,23 +231,25 @@ public sealed partial class RedisCircuitBreakerFleet : ICircuitBreakerFleet, IAs
                 return false;
             }
 
-            if (state.LeaseRequestedAt != 0)
-            {
-                if (_timeProvider.GetElapsedTime(state.LeaseRequestedAt, now) > LeasePatience)
-                {
-                    state.LeaseRequestedAt = 0;
-                    return true;
-                }
-            }
-            else
+            if (state.LeaseRequestedAt == 0)
             {
                 state.LeaseRequestedAt = now;
                 _queue.Enqueue(() => RequestLeaseAsync(state));
+                retryAfter = LeaseAnswerPoll;
+                return false;
             }
+
+            if (_timeProvider.GetElapsedTime(state.LeaseRequestedAt, now) <= LeasePatience)
+            {
+                retryAfter = LeaseAnswerPoll;
+                return false;
+            }
+
+            state.LeaseRequestedAt = 0;
         }
 
-        retryAfter = LeaseAnswerPoll;
-        return false;
+        FleetLog.ProbingAlone(_logger, ReplicaId, member.Key, "its lease request had no answer within 1 s");
+        return true;
     }
 
     /// <summary>Stops listening and sending; the breakers keep their state and work alone. Disposes the connection if the fleet made it.</summary>

@@ -11,13 +11,17 @@ namespace PollyBreakerExt.Redis.Tests.Utils;
 /// </summary>
 public static class FleetLogs
 {
-    private const int Kept = 400;
+    private const int Kept = 2000;
+    private const int Shown = 400;
     private static readonly ConcurrentQueue<string> Lines = new();
 
     public static ILoggerFactory Factory { get; } = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Debug).AddProvider(new Provider()));
 
-    /// <summary>The lines kept, oldest first.</summary>
-    public static string Recent() => string.Join(Environment.NewLine, Lines);
+    /// <summary>The last lines, oldest first, for a failure's message.</summary>
+    public static string Recent() => string.Join(Environment.NewLine, Lines.TakeLast(Shown));
+
+    /// <summary>Whether a line kept says <paramref name="text"/>.</summary>
+    public static bool Contains(string text) => Lines.Any(line => line.Contains(text, StringComparison.Ordinal));
 
     private static void Add(string line)
     {
