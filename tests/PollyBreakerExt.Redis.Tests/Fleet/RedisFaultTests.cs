@@ -268,10 +268,7 @@ public sealed class RedisFaultTests : IAsyncLifetime
         await r0.Fleet.DrainAsync();
         Assert.False(r0.Fleet.IsConnected);
 
-        await server.ConfigSetAsync("maxmemory", "0");
-        await BeatAsync(r0, time);
-        await BeatAsync(r0, time);
-        Assert.True(r0.Fleet.IsConnected, "The fleet did not resync two heartbeats after Redis accepted writes again.");
+        await AssertResyncsTwoHeartbeatsAfterRedisAcceptsWritesAsync(r0, server, time);
     }
 
     [Fact]
@@ -290,10 +287,7 @@ public sealed class RedisFaultTests : IAsyncLifetime
         await r0.Fleet.DrainAsync();
 
         // One failure: the next try is two heartbeats away, not four.
-        await server.ConfigSetAsync("maxmemory", "0");
-        await BeatAsync(r0, time);
-        await BeatAsync(r0, time);
-        Assert.True(r0.Fleet.IsConnected, "The fleet did not resync two heartbeats after Redis accepted writes again.");
+        await AssertResyncsTwoHeartbeatsAfterRedisAcceptsWritesAsync(r0, server, time);
     }
 
     /// <summary>
@@ -318,6 +312,15 @@ public sealed class RedisFaultTests : IAsyncLifetime
             await replica.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Lifts <c>maxmemory</c>: the fleet's next try, two heartbeats after its last failed resync, succeeds.</summary>
+    private static async Task AssertResyncsTwoHeartbeatsAfterRedisAcceptsWritesAsync(Replica replica, IServer server, FakeTimeProvider time)
+    {
+        await server.ConfigSetAsync("maxmemory", "0");
+        await BeatAsync(replica, time);
+        await BeatAsync(replica, time);
+        Assert.True(replica.Fleet.IsConnected, "The fleet did not resync two heartbeats after Redis accepted writes again.");
     }
 
     private static async Task BeatAsync(Replica replica, FakeTimeProvider time, bool drain = true)
